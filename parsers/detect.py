@@ -1,0 +1,77 @@
+"""Tell the kind of an input file from its content (the extension is only a hint)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from trtprof.errors import InputError
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+GZ_MAGIC = b"\x1f\x8b"
+NSYS_REP_MAGIC = b"NVIDIA Tegra Profiler Report"   # .nsys-rep and .qdrep alike
+
+KINDS = ("nsys-sqlite", "nsys-rep", "trtexec-log", "layer-json", "profile-json", "report")
+
+
+def _json_kind(obj, path: Path) -> str:
+    if isinstance(obj, dict):
+        tool = obj.get("tool")
+        if isinstance(tool, dict) and tool.get("name") == "trtprof" and "schema_version" in obj:
+            return "report"
+        if "Layers" in obj:
+            return "layer-json"
+    if isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj[:5]):
+        keys = set().union(*(x.keys() for x in obj[:5]))
+        if keys & {"count", "timeMs", "averageMs", "percentage"}:
+            return "profile-json"
+    raise InputError("JSON of an unknown shape: expected an engine layer JSON ({\"Layers\": ...}),"
+                     " a profile JSON ([{\"count\": N}, {\"name\", \"timeMs\", ...}]) or a "
+                     "trtprof report", path=str(path))
+
+
+def _sniff_text(head: str) -> str | None:
+    try:
+        from trtprof.parsers.trt_text import sniff_text_kind
+    except ImportError:     # pragma: no cover - the module ships with the package
+        return None
+    return sniff_text_kind(head)
+
+
+def detect_kind(path: str | Path) -> str:
+    """One of KINDS, or InputError naming the file and why it is not recognised."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError("no such file", path=str(p))
+    if p.is_dir():
+        raise InputError("is a directory, expected a trace, log or JSON file", path=str(p))
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(65536)
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
+    if not head:
+        raise InputError("file is empty", path=str(p))
+    if head.startswith(SQLITE_MAGIC):
+        return "nsys-sqlite"
+    if head.startswith(XZ_MAGIC) or head.startswith(GZ_MAGIC):
+        return "nsys-sqlite"          # compressed export; the reader says if it is not one
+    if head.startswith(NSYS_REP_MAGIC):
+        return "nsys-rep"
+    text = head.decode("utf-8", errors="replace")
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped[:1] in ("{", "["):
+        try:
+            obj = json.loads(p.read_text(encoding="utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise InputError(f"invalid JSON ({err}); truncated file?", path=str(p)) from None
+        return _json_kind(obj, p)
+    if text.count("\ufffd") > len(text) // 100 or "\x00" in text:
+        raise InputError("binary file of an unknown kind: expected an nsys .sqlite/.nsys-rep, a "
+                         "trtexec log or TensorRT JSON", path=str(p))
+    kind = _sniff_text(text)
+    if kind:
+        return kind
+    raise InputError("text file that is neither a trtexec/TensorRT log nor polygraphy output",
+                     path=str(p))

@@ -1,0 +1,116 @@
+"""Formatting shared by the renderers: numbers to words, the headline rows. No analysis here."""
+
+from __future__ import annotations
+
+import re
+
+
+def fmt_ns(ns) -> str:
+    """Nanoseconds as a short human duration ("1.23 ms"); "-" when unknown."""
+    if ns is None:
+        return "-"
+    ns = float(ns)
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
+        if abs(ns) >= scale:
+            return f"{ns / scale:.3g} {unit}" if abs(ns) < 100 * scale else f"{ns / scale:.0f} {unit}"
+    return f"{ns:.0f} ns"
+
+
+def fmt_pct(x) -> str:
+    if x is None:
+        return "-"
+    x = float(x) * 100
+    return f"{x:.1f}%" if x >= 0.1 or x == 0 else "<0.1%"
+
+
+def fmt_bytes(n) -> str:
+    if n is None:
+        return "-"
+    n = float(n)
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+_ARGS = re.compile(r"\(.*\)\s*$")
+
+
+def short_name(name: str, width: int = 80) -> str:
+    """A kernel name shortened for tables: drop the argument list, cut in the middle."""
+    name = str(name)
+    if name.startswith("void "):
+        name = name[5:]
+    if "(" in name and not name.startswith("["):
+        name = _ARGS.sub("", name) or name
+    if len(name) <= width:
+        return name
+    keep = width - 3
+    return name[: keep - keep // 3] + "..." + name[-(keep // 3):]
+
+
+def headline(report: dict) -> list[tuple[str, str]]:
+    """The headline rows every renderer shows, as (label, text) pairs."""
+    m = report.get("metrics") or {}
+    w = report.get("window") or {}
+    gpu = report.get("gpu") or {}
+    rows = []
+    inputs = ", ".join(f"{i['path']} ({i['kind']})" for i in report.get("inputs", []))
+    rows.append(("Inputs", inputs or "-"))
+    if gpu:
+        cc = f" (sm {gpu['compute_capability']}" if gpu.get("compute_capability") else ""
+        sms = f", {gpu['sm_count']} SMs)" if gpu.get("sm_count") else (")" if cc else "")
+        rows.append(("GPU", f"{gpu.get('name')}{cc}{sms}"))
+    if w:
+        desc = {"tensorrt": "TensorRT execution ranges", "nvtx": "NVTX iteration ranges",
+                "all": "all GPU work", "profile": "per-layer profile times"}.get(w.get("kind"),
+                                                                               w.get("kind"))
+        its = f", {w['iterations']} inferences" if w.get("iterations") is not None else ""
+        exc = (f", {w['excluded_kernels']} kernels outside excluded"
+               if w.get("excluded_kernels") else "")
+        rows.append(("Window", f"{desc}{its}{exc}"))
+    lat = m.get("latency")
+    if lat:
+        rows.append(("Latency", f"median {fmt_ns(lat['median_ns'])}, p90 {fmt_ns(lat['p90_ns'])}, "
+                                f"p99 {fmt_ns(lat['p99_ns'])} (cv {lat['cv'] * 100:.1f}%)"
+                     if lat.get("cv") is not None else f"median {fmt_ns(lat['median_ns'])}"))
+    gpt = m.get("gpu_time_per_iteration")
+    if gpt:
+        rows.append(("GPU time / inference", f"median {fmt_ns(gpt['median_ns'])}"))
+    if m.get("kernel_count") is not None:
+        rows.append(("Kernels", f"{m['kernel_count']:,} launches, {m.get('unique_kernels', '?')} "
+                                f"unique, {fmt_ns(m.get('kernel_time_ns'))} in total"))
+    rows.append(("GEMM share", fmt_pct(m.get("gemm_share"))))
+    rows.append(("Tensor Core share", fmt_pct(m.get("tensor_core_share"))))
+    ops = m.get("op_class_share") or {}
+    if ops:
+        rows.append(("Time by op class", ", ".join(f"{k} {fmt_pct(v)}"
+                                                   for k, v in list(ops.items())[:6])))
+    prec = m.get("precision_share") or {}
+    if prec:
+        rows.append(("Time by precision", ", ".join(f"{k} {fmt_pct(v)}"
+                                                    for k, v in list(prec.items())[:6])))
+    mc = m.get("memcpy") or {}
+    if mc.get("count"):
+        dirs = ", ".join(f"{d} {fmt_ns(v['time_ns'])} ({fmt_bytes(v['bytes'])})"
+                         for d, v in mc.get("by_direction", {}).items())
+        rows.append(("Copies", f"{mc['count']:,}: {dirs}"))
+    if m.get("gpu_utilization") is not None:
+        rows.append(("GPU busy", f"{fmt_pct(m['gpu_utilization'])} of the window span"))
+    return rows
+
+
+def gemm_verdict(report: dict) -> str | None:
+    m = report.get("metrics") or {}
+    g = m.get("gemm_share")
+    if g is None:
+        return None
+    target = (report.get("settings") or {}).get("gemm_target", 0.9)
+    if g >= target:
+        return f"GEMM share {fmt_pct(g)} meets the {fmt_pct(target)} target."
+    return f"GEMM share {fmt_pct(g)} is below the {fmt_pct(target)} target."
+
+
+def top_layers(report: dict, n: int) -> list[dict]:
+    layers = [layer for layer in report.get("layers") or [] if layer.get("time_ns") is not None]
+    return sorted(layers, key=lambda r: -(r.get("time_ns") or 0))[:n]

@@ -1,0 +1,108 @@
+"""Terminal view of a report (rich). Plain text, no colour, when the output is not a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from trtprof.reports.common import (fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
+                                    top_layers)
+
+SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
+WIDTH = 100
+
+
+def _headline(report: dict) -> Table:
+    t = Table.grid(padding=(0, 2))
+    t.add_column(style="bold")
+    t.add_column()
+    for label, value in headline(report):
+        t.add_row(escape(label), Text(value))
+    return t
+
+
+def _findings(report: dict, top: int) -> Table | Text:
+    findings = report.get("findings") or []
+    if not findings:
+        return Text("No findings.", style="green")
+    t = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
+    t.add_column("sev", no_wrap=True)
+    t.add_column("finding", overflow="fold")
+    t.add_column("time", justify="right", no_wrap=True)
+    for f in findings[:top]:
+        body = Text(f["title"], style="bold")
+        body.append("\n" + f["message"])
+        if f.get("recommendation"):
+            body.append("\nfix: ", style="green")
+            body.append(f["recommendation"])
+        t.add_row(Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], "")), body,
+                  fmt_pct(f.get("share")) if f.get("share") is not None
+                  else fmt_ns(f.get("time_ns")))
+    return t
+
+
+def _layers(report: dict, top: int) -> Table:
+    t = Table(box=None, header_style="bold", pad_edge=False)
+    t.add_column("layer", overflow="fold", ratio=1)
+    t.add_column("time", justify="right", no_wrap=True)
+    t.add_column("share", justify="right", no_wrap=True)
+    t.add_column("kernels", justify="right", no_wrap=True)
+    t.add_column("class", no_wrap=True)
+    t.add_column("unit", no_wrap=True)
+    t.add_column("prec", no_wrap=True)
+    for layer in top_layers(report, top):
+        t.add_row(Text(short_name(layer["name"], 88)),
+                  fmt_ns(layer.get("avg_ns") or layer.get("time_ns")),
+                  fmt_pct(layer.get("share")), str(layer.get("kernel_count") or "-"),
+                  layer.get("op_class") or "-", layer.get("unit") or "-",
+                  layer.get("precision") or layer.get("engine_precision") or "-")
+    return t
+
+
+def _kernels(report: dict, top: int) -> Table:
+    t = Table(box=None, header_style="bold", pad_edge=False)
+    t.add_column("kernel", overflow="fold", ratio=1)
+    t.add_column("count", justify="right", no_wrap=True)
+    t.add_column("total", justify="right", no_wrap=True)
+    t.add_column("share", justify="right", no_wrap=True)
+    t.add_column("class", no_wrap=True)
+    t.add_column("unit", no_wrap=True)
+    t.add_column("prec", no_wrap=True)
+    for k in (report.get("kernels") or [])[:top]:
+        t.add_row(Text(short_name(k["name"], 88)), str(k["count"]), fmt_ns(k["time_ns"]),
+                  fmt_pct(k.get("share")), k["op_class"], k["unit"], k["precision"])
+    return t
+
+
+def render(report: dict, *, top: int = 10, color: bool | None = None, width: int = WIDTH) -> str:
+    """The report as terminal text (ANSI colours only when ``color``)."""
+    buf = io.StringIO()
+    con = Console(file=buf, width=width, force_terminal=bool(color), no_color=not color,
+                  highlight=False, emoji=False, soft_wrap=False)
+    con.rule("[bold]trtprof[/bold]")
+    con.print(_headline(report))
+    verdict = gemm_verdict(report)
+    if verdict:
+        con.print(Text(verdict, style="yellow" if "below" in verdict else "green"))
+    for note in report.get("notes") or []:
+        con.print(Text("note: " + note, style="dim"))
+    con.print()
+    con.rule("Findings")
+    con.print(_findings(report, top))
+    if report.get("layers"):
+        con.print()
+        con.rule(f"Top {min(top, len(report['layers']))} layers (per inference)")
+        con.print(_layers(report, top))
+    if report.get("kernels"):
+        con.print()
+        con.rule(f"Top {min(top, len(report['kernels']))} kernels")
+        con.print(_kernels(report, top))
+    skipped = report.get("not_evaluated") or []
+    if skipped:
+        con.print(Text("not evaluated: " + ", ".join(f"{s['rule']} ({s['reason']})"
+                                                     for s in skipped), style="dim"))
+    return buf.getvalue()

@@ -1,0 +1,175 @@
+"""Project NVTX ranges onto GPU work (FORMATS.md, "Projecting NVTX ranges onto GPU work").
+
+A GPU op belongs to a range when the API call that launched it lies entirely inside the range on
+the same thread; its layer is the innermost such range (the one with the latest start). Everything
+here works on sorted numpy columns (searchsorted and a sparse table), never on rows, so it stays
+linear-logarithmic at millions of ops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from trtprof.model import Trace
+
+NONE = -1
+
+
+@dataclass
+class Launches:
+    """Per GPU op (aligned with ``trace.gpu_ops``): the API call that launched it."""
+    tid: np.ndarray      # globalTid of the launching thread, NONE when unknown
+    start: np.ndarray
+    end: np.ndarray
+    via_graph: np.ndarray  # bool: launch point found through a CUDA graph node's capture
+
+
+def _last_at_or_before(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
+    return np.searchsorted(sorted_keys, q, side="right") - 1
+
+
+def launches(trace: Trace) -> Launches:
+    """Join every GPU op to its launching API call on (pid, correlationId)."""
+    ops, api = trace.gpu_ops, trace.api
+    n = len(ops)
+    tid = np.full(n, NONE, dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    end = np.zeros(n, dtype=np.int64)
+    via_graph = np.zeros(n, dtype=bool)
+    if n == 0 or len(api) == 0:
+        return Launches(tid, start, end, via_graph)
+    # One API row per (pid, correlationId): when a runtime call and a driver call share an id,
+    # keep the outer (earliest) one; both lie in the same ranges.
+    calls = (api.loc[api["correlation_id"] != 0, ["pid", "correlation_id", "tid", "start", "end"]]
+             .sort_values("start", kind="stable")
+             .drop_duplicates(["pid", "correlation_id"], keep="first"))
+    joined = pd.DataFrame({"pid": ops["pid"].to_numpy(), "correlation_id":
+                           ops["correlation_id"].to_numpy()}).merge(
+        calls, on=["pid", "correlation_id"], how="left", sort=False)
+    found = joined["tid"].notna().to_numpy()
+    tid[found] = joined["tid"].to_numpy()[found].astype(np.int64)
+    start[found] = joined["start"].to_numpy()[found].astype(np.int64)
+    end[found] = joined["end"].to_numpy()[found].astype(np.int64)
+    _graph_launches(trace, tid, start, end, via_graph)
+    return Launches(tid, start, end, via_graph)
+
+
+def _graph_launches(trace: Trace, tid, start, end, via_graph) -> None:
+    """Replayed graph kernels: use the API call that created their node during stream capture.
+
+    With ``--cuda-graph-trace=node`` a replayed kernel carries a graphNodeId. Its node (through
+    originalGraphNodeId for instantiated/cloned nodes) was created by a launch call made while the
+    stream was being captured, inside the NVTX ranges TensorRT opened then. That call is the
+    nearest API call at or before the node's creation on the same thread.
+    """
+    nodes = trace.graph_nodes
+    gids = trace.gpu_ops["graph_node_id"].to_numpy()
+    replayed = gids != 0
+    if not replayed.any() or not len(nodes):
+        return
+    created = nodes.sort_values("start").drop_duplicates("graph_node_id", keep="first")
+    created = created.set_index("graph_node_id")
+    origin = created["original_graph_node_id"]
+    # Follow clones back to the node that was created during capture (bounded: chains are short).
+    node = pd.Series(gids[replayed])
+    for _ in range(4):
+        parent = node.map(origin).fillna(0).astype(np.int64)
+        step = (parent != 0) & parent.isin(created.index) & (parent != node)
+        if not step.any():
+            break
+        node = node.where(~step, parent)
+    node_tid = node.map(created["tid"]).to_numpy()
+    node_start = node.map(created["start"]).to_numpy()
+    ok = ~np.isnan(node_tid.astype(float))
+    if not ok.any():
+        return
+    idx = np.flatnonzero(replayed)[ok]
+    q_tid = node_tid[ok].astype(np.int64)
+    q_start = node_start[ok].astype(np.int64)
+    api = trace.api.sort_values(["tid", "start"], kind="stable")
+    a_tid, a_start, a_end = (api[c].to_numpy() for c in ("tid", "start", "end"))
+    for t in np.unique(q_tid):
+        lo, hi = np.searchsorted(a_tid, t, "left"), np.searchsorted(a_tid, t, "right")
+        sel = q_tid == t
+        j = _last_at_or_before(a_start[lo:hi], q_start[sel])
+        good = j >= 0
+        rows = idx[sel][good]
+        tid[rows] = t
+        start[rows] = a_start[lo:hi][j[good]]
+        end[rows] = a_end[lo:hi][j[good]]
+        via_graph[rows] = True
+
+
+def _innermost_one_thread(r_start, r_end, q_start, q_end) -> np.ndarray:
+    """Index of the latest-starting range with start <= q_start and end >= q_end, or NONE.
+
+    Ranges are sorted by start. A sparse table of running maxima over ``r_end`` lets binary
+    lifting jump back over blocks of ranges that end too early: O((n + q) log n), exact for any
+    overlap pattern (push/pop ranges nest, start/end ranges may not).
+    """
+    n = len(r_start)
+    p = _last_at_or_before(r_start, q_start)
+    if n == 0:
+        return np.full(len(q_start), NONE, dtype=np.int64)
+    levels = [r_end]
+    span = 1
+    while span * 2 <= n:
+        prev = levels[-1]
+        cur = prev.copy()
+        cur[span:] = np.maximum(prev[span:], prev[:-span])
+        levels.append(cur)
+        span *= 2
+    for k in range(len(levels) - 1, -1, -1):
+        step = 1 << k
+        can = p >= step - 1
+        skip = np.zeros_like(can)
+        skip[can] = levels[k][p[can]] < q_end[can]
+        p[skip] -= step
+    hit = p >= 0
+    hit[hit] = r_end[p[hit]] >= q_end[hit]
+    return np.where(hit, p, NONE)
+
+
+def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
+              q_end: np.ndarray) -> np.ndarray:
+    """For each query interval, the positional index (into ``ranges``) of the innermost range on
+    the same thread that contains it, or NONE. ``ranges`` must be sorted by (tid, start)."""
+    out = np.full(len(q_tid), NONE, dtype=np.int64)
+    if not len(ranges) or not len(q_tid):
+        return out
+    r_tid = ranges["tid"].to_numpy()
+    r_start = ranges["start"].to_numpy()
+    r_end = ranges["end"].to_numpy()
+    order = np.argsort(q_tid, kind="stable")
+    sorted_tid = q_tid[order]
+    threads, first = np.unique(sorted_tid, return_index=True)
+    bounds = np.append(first, len(order))
+    for i, t in enumerate(threads):
+        if t == NONE:
+            continue
+        lo, hi = np.searchsorted(r_tid, t, "left"), np.searchsorted(r_tid, t, "right")
+        if lo == hi:
+            continue
+        q = order[bounds[i]:bounds[i + 1]]
+        j = _innermost_one_thread(r_start[lo:hi], r_end[lo:hi], q_start[q], q_end[q])
+        out[q] = np.where(j >= 0, j + lo, NONE)
+    return out
+
+
+def top_level(ranges: pd.DataFrame) -> np.ndarray:
+    """Mask of ranges not contained in an earlier range of the same frame on the same thread
+    (``ranges`` sorted by tid, start). TensorRT's execute may nest an enqueue range inside."""
+    if not len(ranges):
+        return np.zeros(0, dtype=bool)
+    tid = ranges["tid"].to_numpy()
+    end = ranges["end"].to_numpy()
+    new_thread = np.r_[True, tid[1:] != tid[:-1]]
+    # running max of end within each thread, shifted by one
+    group = np.cumsum(new_thread)
+    running = pd.Series(end).groupby(group).cummax().to_numpy()
+    prev_max = np.r_[np.iinfo(np.int64).min, running[:-1]]
+    prev_max[new_thread] = np.iinfo(np.int64).min
+    return ~(prev_max >= end)

@@ -1,0 +1,53 @@
+"""Command line: thin click wrappers over the library. Errors the user can fix exit 2, one line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from trtprof import __version__
+from trtprof.errors import TrtprofError
+
+
+class _Group(click.Group):
+    """Maps library errors to one-line messages and exit codes; anything else is a bug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except TrtprofError as err:
+            click.echo(f"trtprof: error: {err}", err=True)
+            sys.exit(err.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except BrokenPipeError:
+            sys.exit(0)
+        except KeyboardInterrupt:
+            click.echo("trtprof: interrupted", err=True)
+            sys.exit(130)
+        except Exception as err:  # noqa: BLE001 - the one place internal errors are caught
+            click.echo(f"trtprof: internal error: {type(err).__name__}: {err}\n"
+                       "Please report this at the project's issue tracker "
+                       "(run with TRTPROF_DEBUG=1 for the traceback).", err=True)
+            import os
+            if os.environ.get("TRTPROF_DEBUG"):
+                raise
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trtprof")
+def main():
+    """trtprof: where the GPU time of a TensorRT engine goes, and what to change."""
+
+
+def _register() -> None:
+    # Each command lives in its own module; importing it here keeps `trtprof --help` complete.
+    from trtprof.cli_analyze import analyze_cmd
+    from trtprof.cli_classify import classify
+    main.add_command(analyze_cmd)
+    main.add_command(classify)
+
+
+_register()

@@ -1,0 +1,124 @@
+"""`trtprof analyze`: read inputs, analyse, render."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from trtprof.errors import UsageError
+
+
+class Progress:
+    """A transient status line on stderr, shown only once loading has taken over a second and
+    only on a terminal (never when output is piped or in CI logs)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self.t0 = time.monotonic()
+        self.status = None
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        if self.status is None:
+            if time.monotonic() - self.t0 < 1.0:
+                self.pending = message
+                return
+            from rich.console import Console
+            self.status = Console(stderr=True).status(message)
+            self.status.start()
+        else:
+            self.status.update(message)
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+
+def parse_thresholds(items: tuple[str, ...]) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise UsageError(f"--threshold {item!r}: expected RULE.NAME=VALUE, e.g. "
+                             "reformat.min_share=0.02")
+        try:
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--threshold {item!r}: {value!r} is not a number") from None
+    return out
+
+
+def write_output(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def render(report: dict, fmt: str, top: int) -> str:
+    if fmt == "json":
+        from trtprof.reports.json_report import render as r
+        return r(report)
+    if fmt == "markdown":
+        from trtprof.reports.markdown import render as r
+        return r(report, top=top)
+    from trtprof.reports.text import render as r
+    return r(report, top=top, color=sys.stdout.isatty())
+
+
+@click.command("analyze")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format on stdout.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False),
+              help="Also write a self-contained HTML report here.")
+@click.option("--save", type=click.Path(dir_okay=False),
+              help="Also save the JSON report here (re-render it later, compare, gate).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 10000),
+              help="Rows in the top-layers/kernels/findings tables.")
+@click.option("--gemm-target", default=0.9, show_default=True, type=click.FloatRange(0, 1),
+              help="GEMM share a healthy engine should reach.")
+@click.option("--threshold", "thresholds", multiple=True, metavar="RULE.NAME=VALUE",
+              help="Override a rule threshold (repeatable), e.g. reformat.min_share=0.02.")
+@click.option("--config", type=click.Path(dir_okay=False),
+              help="TOML file with [analyze] thresholds (also [tool.trtprof] in pyproject.toml).")
+@click.option("--no-progress", is_flag=True, help="Never show a progress line.")
+def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, config, no_progress):
+    """Analyse a TensorRT run: where the GPU time goes, and what to change.
+
+    INPUTS: an Nsight Systems export (.sqlite, .sqlite.xz, or .nsys-rep/.qdrep when nsys is
+    installed), trtexec logs, engine layer JSON (--exportLayerInfo), profile JSON
+    (--exportProfile), or a saved report.json, in any mix about one engine.
+
+    \b
+    Examples:
+      trtprof analyze trace.sqlite
+      trtprof analyze trace.sqlite layers.json build.log --html report.html
+      trtprof analyze trace.nsys-rep --format json --save report.json
+    """
+    from trtprof.analyze import Options, analyze
+    from trtprof.config import load_config
+    opts = Options(gemm_target=gemm_target)
+    if config:
+        cfg = load_config(config)
+        opts.thresholds.update(cfg["thresholds"])
+        if cfg["gemm_target"] is not None:
+            opts.gemm_target = float(cfg["gemm_target"])
+    opts.thresholds.update(parse_thresholds(thresholds))
+    progress = Progress(enabled=not no_progress)
+    try:
+        report = analyze(list(inputs), opts, progress)
+    finally:
+        progress.close()
+    if save:
+        from trtprof.reports.json_report import render as to_json
+        Path(save).write_text(to_json(report), encoding="utf-8")
+    if html_out:
+        from trtprof.reports.html import render as to_html
+        Path(html_out).write_text(to_html(report), encoding="utf-8")
+    write_output(render(report, fmt, top), None)

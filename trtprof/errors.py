@@ -1,0 +1,24 @@
+"""The one exception type that reaches users: bad input or bad usage (exit code 2)."""
+
+from __future__ import annotations
+
+
+class TrtprofError(Exception):
+    """A problem the user can fix. The CLI prints ``str(err)`` on one line and exits with
+    ``exit_code``; no traceback. Messages name the file and what is wrong with it."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, path: str | None = None, exit_code: int | None = None):
+        self.path = path
+        if exit_code is not None:
+            self.exit_code = exit_code
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class InputError(TrtprofError):
+    """An input file is missing, unreadable, of an unknown kind, or malformed."""
+
+
+class UsageError(TrtprofError):
+    """Bad options or arguments (also bad config files)."""

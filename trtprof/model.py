@@ -1,0 +1,134 @@
+"""The one model every analysis reads.
+
+Parsers fill it; analyses read it; nothing else. Times are int64 nanoseconds. Absent data is an
+empty frame with the right columns (see ``empty_frame``), never ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+# Column name -> dtype. Frames built by parsers carry exactly these columns (extra columns allowed).
+GPU_OP_COLUMNS: dict[str, str] = {
+    "kind": "category",        # "kernel" | "memcpy" | "memset"
+    "start": "int64",          # ns
+    "end": "int64",            # ns
+    "device_id": "int64",
+    "stream_id": "int64",
+    "pid": "int64",
+    "correlation_id": "int64",
+    "name": "category",        # kernel demangled name; "[CUDA memcpy HtoD]" style for copies
+    "bytes": "int64",          # memcpy/memset bytes, 0 for kernels
+    "copy_kind": "category",   # HtoD, DtoH, DtoD, HtoH, PtoP, ... ("" for kernels)
+    "src_kind": "category",    # pageable, pinned, device, ... ("" for kernels)
+    "dst_kind": "category",
+    "graph_node_id": "int64",  # 0 when the op did not come from a CUDA graph node
+}
+
+API_COLUMNS: dict[str, str] = {
+    "start": "int64",
+    "end": "int64",
+    "tid": "int64",            # globalTid
+    "pid": "int64",
+    "correlation_id": "int64",
+    "name": "category",        # version suffix stripped: cudaLaunchKernel, cuLaunchKernel, ...
+}
+
+NVTX_COLUMNS: dict[str, str] = {
+    "start": "int64",
+    "end": "int64",
+    "tid": "int64",            # globalTid of the thread that opened the range
+    "pid": "int64",
+    "domain": "category",      # "" for the default domain
+    "name": "category",
+}
+
+GRAPH_NODE_COLUMNS: dict[str, str] = {
+    "graph_node_id": "int64",
+    "original_graph_node_id": "int64",
+    "tid": "int64",
+    "start": "int64",          # when the node was created (during stream capture)
+}
+
+SYNC_COLUMNS: dict[str, str] = {
+    "start": "int64",
+    "end": "int64",
+    "pid": "int64",
+    "stream_id": "int64",
+    "sync_type": "category",   # event_sync, stream_wait_event, stream_sync, context_sync
+}
+
+# One row per engine layer, from layer JSON or a trtexec log (engine layer information block).
+ENGINE_LAYER_COLUMNS: dict[str, str] = {
+    "name": "object",
+    "layer_type": "object",    # CaskConvolution, Reformat, Myelin, ... verbatim ("" if unknown)
+    "tactic_name": "object",   # "" when not known
+    "tactic_id": "object",     # uint64 as int, or None
+    "precision": "object",     # fp32/fp16/bf16/fp8/int8/mixed/unknown, from the I/O formats
+    "inputs": "object",        # list[dict(name, dtype, layout, vector, dims)]
+    "outputs": "object",
+    "is_reformat": "bool",
+    "reformat_origin": "object",  # "REFORMAT" | "QDQ" | "" 
+    "metadata": "object",      # list[str] of ONNX node names
+}
+
+# Per-layer times from profile JSON or a --dumpProfile table.
+LAYER_PROFILE_COLUMNS: dict[str, str] = {
+    "name": "object",
+    "time_ms": "float64",      # total over the profiled iterations
+    "avg_ms": "float64",
+    "median_ms": "float64",    # NaN when the file has no median
+    "percentage": "float64",
+}
+
+
+def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+    """An empty frame with ``columns`` and their dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+
+
+@dataclass
+class GpuInfo:
+    name: str
+    compute_capability: str | None = None
+    sm_count: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "compute_capability": self.compute_capability,
+                "sm_count": self.sm_count}
+
+
+@dataclass
+class Source:
+    """One input file as the report lists it."""
+    path: str
+    kind: str                  # nsys-sqlite | nsys-rep | trtexec-log | layer-json | profile-json | report
+    version: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"path": self.path, "kind": self.kind, "version": self.version}
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
+
+
+@dataclass
+class Trace:
+    """What an Nsight Systems export holds, as frames."""
+    path: str
+    nsys_version: str | None
+    schema_version: str | None
+    gpus: list[GpuInfo]
+    gpu_ops: pd.DataFrame
+    api: pd.DataFrame
+    nvtx: pd.DataFrame
+    graph_nodes: pd.DataFrame
+    sync: pd.DataFrame
+    capture_command: str | None = None
+    # Whole-graph launches seen without per-node kernels (default --cuda-graph-trace=graph mode).
+    graph_launches: int = 0
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,177 @@
+"""Analyses over loaded inputs, assembled into the report dict (docs/CONTRACT.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from trtprof.analyze import SCHEMA_VERSION, Inputs, Options, frame_records, tool_info
+from trtprof.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
+from trtprof.window import Window, scope
+
+LAYER_KEYS = ["name", "time_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
+              "memcpy_time_ns", "op_class", "unit", "precision", "top_kernel", "layer_type",
+              "tactic", "engine_precision", "is_reformat", "reformat_origin"]
+KERNEL_KEYS = ["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "max_ns", "share",
+               "unit", "precision", "op_class"]
+
+
+def _classes(names) -> pd.DataFrame:
+    from trtprof.classifier import classify_names
+    return classify_names(names)
+
+
+def _gpu(inputs: Inputs, window: Window | None) -> dict | None:
+    trace = inputs.trace
+    if trace is not None and trace.gpus:
+        return trace.gpus[0].to_dict()
+    log = inputs.log
+    if log is not None and getattr(log, "device", None):
+        return {"name": log.device, "compute_capability": getattr(log, "compute_capability", None),
+                "sm_count": None}
+    return None
+
+
+def _timeline(window: Window, kernels: pd.DataFrame, limit: int = 5000) -> dict | None:
+    """GPU ops of one representative inference (the one with median latency), times relative
+    to its start: what the HTML timeline draws."""
+    it = window.iterations
+    if not len(it):
+        return None
+    row = it.iloc[int((it["latency_ns"] - it["latency_ns"].median()).abs().to_numpy().argmin())]
+    ops = window.in_window
+    ops = ops[ops["iteration"] == row["range_pos"]].sort_values("start").head(limit)
+    op_class = kernels["op_class"].astype(str).reindex(ops.index)
+    op_class = op_class.fillna(ops["kind"].astype(str))
+    t0 = int(row["start"])
+    return {"iteration": int(row["index"]), "start_ns": t0, "latency_ns": int(row["latency_ns"]),
+            "truncated": bool(row["kernel_count"] > limit),
+            "ops": [{"start_ns": int(s - t0), "duration_ns": int(d), "stream": int(st),
+                     "name": str(n), "layer": str(lay), "kind": str(k), "op_class": oc}
+                    for s, d, st, n, lay, k, oc in zip(ops["start"], ops["duration"],
+                                                        ops["stream_id"], ops["name"],
+                                                        ops["layer"], ops["kind"], op_class)]}
+
+
+def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
+    trace = inputs.trace
+    progress("attributing GPU work to layers")
+    window = scope(trace)
+    inside = window.in_window
+    kernels = inside[inside["kind"] == "kernel"]
+    progress("classifying kernels")
+    classes = _classes(kernels["name"].astype(str).unique())
+    kernels = classify_kernels(kernels, classes)
+    kernels = _refine_with_engine(kernels, inputs)
+    metrics = trace_metrics(window, kernels)
+    layers = layer_table(window, kernels, trace.nvtx)
+    layers = _merge_engine_layers(layers, inputs)
+    ktable = kernel_table(kernels)
+    notes = list(window.notes)
+    if trace.graph_launches and not (trace.gpu_ops["graph_node_id"] != 0).any():
+        notes.append(f"{trace.graph_launches} CUDA graph launches were traced as whole graphs: "
+                     "the kernels inside them are missing. Re-profile with "
+                     "`nsys profile --cuda-graph-trace=node` to see them per layer.")
+    if not len(trace.nvtx):
+        notes.append("no NVTX ranges: per-layer attribution needs TensorRT's NVTX markers "
+                     "(build with --profilingVerbosity=detailed, profile with `-t cuda,nvtx`)")
+    return {
+        "window": {"kind": window.kind,
+                   "iterations": int(len(window.iterations)) if window.kind != "all" else None,
+                   "excluded_kernels": window.excluded_kernels,
+                   "excluded_kernel_time_ns": window.excluded_kernel_time_ns},
+        "metrics": metrics,
+        "layers": frame_records(layers, LAYER_KEYS),
+        "kernels": frame_records(ktable, KERNEL_KEYS),
+        "iterations": frame_records(window.iterations, ["index", "start", "latency_ns",
+                                                        "kernel_time_ns", "gpu_busy_ns",
+                                                        "kernel_count"]),
+        "timeline": _timeline(window, kernels),
+        "notes": notes,
+        "_frames": {"window": window, "kernels": kernels, "layers": layers, "ktable": ktable},
+    }
+
+
+def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Settle unknown kernel classes from the engine layer the kernel ran for (tactic name,
+    layer type and I/O precision), when a layer JSON or verbose log is merged in."""
+    engine = _engine_layers(inputs)
+    if engine is None or not len(kernels):
+        return kernels
+    unknown = (kernels["unit"] == "unknown") | (kernels["precision"] == "unknown") | \
+        (kernels["op_class"] == "other")
+    if not unknown.any():
+        return kernels
+    from trtprof.classifier import classify, refine
+    info = engine.set_index("name")
+    pairs = kernels.loc[unknown, ["name", "layer"]].astype(str).drop_duplicates()
+    fixes = {}
+    for name, layer in pairs.itertuples(index=False):
+        if layer not in info.index:
+            continue
+        row = info.loc[layer]
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        kc = refine(classify(name), tactic_name=row.get("tactic_name") or None,
+                    layer_precision=row.get("precision") or None,
+                    layer_type=row.get("layer_type") or None)
+        fixes[(name, layer)] = kc
+    if not fixes:
+        return kernels
+    out = kernels.copy()
+    key = list(zip(out["name"].astype(str), out["layer"].astype(str)))
+    for col in ("unit", "precision", "op_class"):
+        vals = out[col].astype(str).to_numpy().copy()
+        for i, k in enumerate(key):
+            if k in fixes:
+                vals[i] = getattr(fixes[k], col)
+        out[col] = pd.Categorical(vals)
+    return out
+
+
+def _engine_layers(inputs: Inputs) -> pd.DataFrame | None:
+    if inputs.engine is not None and len(inputs.engine.layers):
+        return inputs.engine.layers
+    if inputs.log is not None and len(getattr(inputs.log, "layers", [])):
+        return inputs.log.layers
+    return None
+
+
+def _merge_engine_layers(layers: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+    """Trace layers also carry the engine's view (type, tactic, precision) matched by name."""
+    engine = _engine_layers(inputs)
+    if engine is None:
+        return layers
+    info = engine.drop_duplicates("name").set_index("name")
+    out = layers.copy()
+    out["layer_type"] = out["name"].map(info.get("layer_type"))
+    out["tactic"] = out["name"].map(info.get("tactic_name"))
+    out["engine_precision"] = out["name"].map(info.get("precision"))
+    out["is_reformat"] = out["name"].map(info.get("is_reformat"))
+    out["reformat_origin"] = out["name"].map(info.get("reformat_origin"))
+    return out
+
+
+def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> dict:
+    """Analyse loaded inputs into the report dict."""
+    report: dict = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": tool_info(),
+        "inputs": [s.to_dict() for s in inputs.sources],
+        "gpu": _gpu(inputs, None),
+        "settings": {"gemm_target": options.gemm_target, "thresholds": dict(options.thresholds)},
+    }
+    if inputs.trace is not None:
+        body = analyze_trace(inputs, options, progress)
+    else:
+        from trtprof.engine_report import analyze_engine_only
+        body = analyze_engine_only(inputs, options)
+    frames = body.pop("_frames", None)
+    report.update(body)
+    from trtprof.rules import evaluate
+    findings, not_evaluated = evaluate(inputs, report, frames, options)
+    report["findings"] = findings
+    report["not_evaluated"] = not_evaluated
+    return report

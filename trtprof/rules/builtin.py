@@ -1,0 +1,1 @@
+"""The built-in rules. Each module registers its rules on import."""

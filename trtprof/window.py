@@ -1,0 +1,143 @@
+"""The analysis window: which GPU work counts, which inference (iteration) each op belongs to,
+and which layer (innermost NVTX range) it is attributed to.
+
+- "tensorrt": TensorRT execution ranges (domain "TensorRT", ``ExecutionContext::*``) exist; only
+  GPU work launched inside them counts, one top-level range = one inference. Engine building and
+  tactic timing (often most of the kernels in a capture) fall outside and are counted as excluded.
+- "nvtx": no TensorRT ranges, but per-iteration NVTX ranges ("iteration 3", "step 7", "infer"...)
+  exist; the same scoping with those.
+- "all": neither; every GPU op counts and iterations are unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from trtprof.attribution import NONE, innermost, launches, top_level
+from trtprof.model import Trace
+
+TRT_DOMAIN = "TensorRT"
+EXEC_RANGE = re.compile(r"^ExecutionContext::")
+ITERATION_RANGE = re.compile(
+    r"^\s*(iter(ation)?|step|batch|infer(ence)?|request|sample)\b[\s_:#=-]*\d*\s*$", re.I)
+
+# range_pos: position of the inference's range in Window.ranges (the ops' "iteration" value).
+ITERATION_COLUMNS = ["index", "range_pos", "tid", "start", "end", "gpu_start", "gpu_end",
+                     "latency_ns", "kernel_time_ns", "gpu_busy_ns", "kernel_count"]
+
+
+@dataclass
+class Window:
+    kind: str                       # tensorrt | nvtx | all
+    ops: pd.DataFrame               # every GPU op + launch/attribution columns (see scope())
+    iterations: pd.DataFrame        # one row per inference inside the window
+    excluded_kernels: int
+    excluded_kernel_time_ns: int
+    unattributed_kernels: int       # kernels whose launch call was not found / no range
+    ranges: pd.DataFrame            # the window's ranges (one per inference), nvtx_row column
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def in_window(self) -> pd.DataFrame:
+        return self.ops[self.ops["in_window"]]
+
+
+def _range_subset(nvtx: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """Top-level ranges among ``mask``; ``nvtx_row`` keeps each one's row in ``nvtx``."""
+    sub = nvtx[mask]
+    sub = sub[top_level(sub)]
+    return sub.assign(nvtx_row=sub.index.to_numpy()).reset_index(drop=True)
+
+
+def _pick_window_ranges(nvtx: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+    if len(nvtx):
+        names = nvtx["name"].astype(str)
+        is_exec = (nvtx["domain"].astype(str) == TRT_DOMAIN).to_numpy() & \
+            names.str.match(EXEC_RANGE).to_numpy()
+        if is_exec.any():
+            return "tensorrt", _range_subset(nvtx, is_exec)
+        uniq = pd.Series(nvtx["name"].cat.categories)
+        iter_names = set(uniq[uniq.str.match(ITERATION_RANGE)])
+        if iter_names:
+            return "nvtx", _range_subset(nvtx, nvtx["name"].isin(iter_names).to_numpy())
+    return "all", nvtx.iloc[:0]
+
+
+def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> pd.Series:
+    """Per group, the length of the union of [start, end) intervals (GPU busy time)."""
+    df = pd.DataFrame({"g": groups, "s": starts, "e": ends}).sort_values(["g", "s"], kind="stable")
+    run_end = df.groupby("g")["e"].cummax()
+    prev = run_end.groupby(df["g"]).shift(1)
+    # Only the part of each interval past everything before it in its group is new busy time.
+    new = (df["e"] - np.maximum(df["s"], prev.fillna(np.iinfo(np.int64).min))).clip(lower=0)
+    return new.groupby(df["g"]).sum()
+
+
+def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
+    inside = ops[ops["iteration"] != NONE]
+    if not len(ranges) or not len(inside):
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ITERATION_COLUMNS})
+    kernels = inside[inside["kind"] == "kernel"]
+    g = inside.groupby("iteration")
+    out = pd.DataFrame({"gpu_start": g["start"].min(), "gpu_end": g["end"].max()})
+    kg = kernels.groupby("iteration")
+    out["kernel_time_ns"] = kg["duration"].sum()
+    out["kernel_count"] = kg.size()
+    out["gpu_busy_ns"] = _union_length(inside["start"].to_numpy(), inside["end"].to_numpy(),
+                                       inside["iteration"].to_numpy())
+    out = out.fillna(0).astype("int64")
+    out["range_pos"] = out.index.to_numpy()
+    rng = ranges.iloc[out.index]
+    out["tid"] = rng["tid"].to_numpy()
+    out["start"] = rng["start"].to_numpy()
+    out["end"] = rng["end"].to_numpy()
+    # Latency of one inference: from the host entering enqueue/execute until its last GPU op has
+    # finished (or the host call returned, for synchronous execute, whichever is later).
+    out["latency_ns"] = np.maximum(out["gpu_end"], out["end"]) - out["start"]
+    out = out.sort_values("start", kind="stable").reset_index(drop=True)
+    out["index"] = np.arange(len(out))
+    return out[ITERATION_COLUMNS]
+
+
+def scope(trace: Trace) -> Window:
+    """Attribute every GPU op to its launch, innermost range, iteration; pick the window."""
+    ops = trace.gpu_ops.copy()
+    nvtx = trace.nvtx
+    lc = launches(trace)
+    ops["duration"] = (ops["end"] - ops["start"]).astype("int64")
+    ops["launch_tid"] = lc.tid
+    ops["launch_start"] = lc.start
+    ops["via_graph"] = lc.via_graph
+    rng = innermost(nvtx, lc.tid, lc.start, lc.end)
+    ops["range_idx"] = rng
+    if len(nvtx):
+        names = nvtx["name"].to_numpy()
+        layer = np.where(rng >= 0, names[np.maximum(rng, 0)], "")
+    else:
+        layer = np.full(len(ops), "", dtype=object)
+    ops["layer"] = pd.Categorical(layer)
+
+    kind, win = _pick_window_ranges(nvtx)
+    notes: list[str] = []
+    if kind == "all":
+        ops["iteration"] = NONE
+        ops["in_window"] = True
+    else:
+        it = innermost(win, lc.tid, lc.start, lc.end)
+        ops["iteration"] = it
+        ops["in_window"] = it != NONE
+    kernels = ops["kind"] == "kernel"
+    excluded = kernels & ~ops["in_window"]
+    unattributed = kernels & (ops["launch_tid"] == NONE)
+    iterations = _iterations(ops, win)
+    if unattributed.any():
+        notes.append(f"{int(unattributed.sum())} kernels have no matching launch API call "
+                     "(trace without CUDA API tracing?); they cannot be attributed to layers")
+    return Window(kind=kind, ops=ops, iterations=iterations,
+                  excluded_kernels=int(excluded.sum()),
+                  excluded_kernel_time_ns=int(ops.loc[excluded, "duration"].sum()),
+                  unattributed_kernels=int(unattributed.sum()), ranges=win, notes=notes)
