@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from trtprof.errors import InputError
@@ -12,7 +11,8 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 GZ_MAGIC = b"\x1f\x8b"
 NSYS_REP_MAGIC = b"NVIDIA Tegra Profiler Report"   # .nsys-rep and .qdrep alike
 
-KINDS = ("nsys-sqlite", "nsys-rep", "trtexec-log", "layer-json", "profile-json", "report")
+KINDS = ("nsys-sqlite", "nsys-rep", "trtexec-log", "layer-json", "profile-json", "report",
+         "polygraphy", "engine-metadata")
 
 
 def _json_kind(obj, path: Path) -> str:
@@ -20,8 +20,11 @@ def _json_kind(obj, path: Path) -> str:
         tool = obj.get("tool")
         if isinstance(tool, dict) and tool.get("name") == "trtprof" and "schema_version" in obj:
             return "report"
-        if "Layers" in obj:
+        if "Layers" in obj or {"Name", "LayerType"} <= set(obj):   # "--- Layer N ---" files
             return "layer-json"
+        from trtprof.parsers.trex_metadata import METADATA_KEYS
+        if set(obj) & METADATA_KEYS:
+            return "engine-metadata"
     if isinstance(obj, list) and obj and all(isinstance(x, dict) for x in obj[:5]):
         keys = set().union(*(x.keys() for x in obj[:5]))
         if keys & {"count", "timeMs", "averageMs", "percentage"}:
@@ -60,18 +63,16 @@ def detect_kind(path: str | Path) -> str:
     if head.startswith(NSYS_REP_MAGIC):
         return "nsys-rep"
     text = head.decode("utf-8", errors="replace")
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped[:1] in ("{", "["):
-        try:
-            obj = json.loads(p.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise InputError(f"invalid JSON ({err}); truncated file?", path=str(p)) from None
-        return _json_kind(obj, p)
-    if text.count("\ufffd") > len(text) // 100 or "\x00" in text:
+    if "\x00" in text or text.count("\ufffd") > len(text) // 100:
         raise InputError("binary file of an unknown kind: expected an nsys .sqlite/.nsys-rep, a "
                          "trtexec log or TensorRT JSON", path=str(p))
-    kind = _sniff_text(text)
+    kind = _sniff_text(text)          # logs may start with "[" too ("[11/23/2026-...] [I]")
     if kind:
         return kind
+    body = text.lstrip("\ufeff \t\r\n")
+    if body[:1] in ("{", "[") or body.startswith("--- Layer"):
+        from trtprof.parsers.trt_text import iter_json_values, read_text
+        first = next(iter_json_values(read_text(p), str(p)), None)
+        return _json_kind(first, p)
     raise InputError("text file that is neither a trtexec/TensorRT log nor polygraphy output",
                      path=str(p))

@@ -65,6 +65,9 @@ def headline(report: dict) -> list[tuple[str, str]]:
         desc = {"tensorrt": "TensorRT execution ranges", "nvtx": "NVTX iteration ranges",
                 "all": "all GPU work", "profile": "per-layer profile times"}.get(w.get("kind"),
                                                                                w.get("kind"))
+        if w.get("source") in ("profile", "layers"):
+            desc = ("per-layer profile averages" if w["source"] == "profile"
+                    else "engine layers only (no timings)")
         its = f", {w['iterations']} inferences" if w.get("iterations") is not None else ""
         exc = (f", {w['excluded_kernels']} kernels outside excluded"
                if w.get("excluded_kernels") else "")
@@ -114,3 +117,43 @@ def gemm_verdict(report: dict) -> str | None:
 def top_layers(report: dict, n: int) -> list[dict]:
     layers = [layer for layer in report.get("layers") or [] if layer.get("time_ns") is not None]
     return sorted(layers, key=lambda r: -(r.get("time_ns") or 0))[:n]
+
+
+def fmt_metric(value, unit: str) -> str:
+    """A headline value by unit: "ns" durations, "share" fractions, "count" numbers."""
+    if value is None:
+        return "-"
+    if unit == "ns":
+        return fmt_ns(value)
+    if unit == "share":
+        return fmt_pct(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def fmt_change(row: dict) -> str:
+    """The change of a comparison headline row: points for shares, percent otherwise."""
+    if row.get("delta") is None:
+        return "-"
+    if row["unit"] == "share":
+        return f"{row['delta'] * 100:+.1f} pts"
+    if row.get("rel") is None:
+        return f"{row['delta']:+,.0f}" if row["unit"] == "count" else fmt_ns(row["delta"])
+    return f"{row['rel'] * 100:+.1f}%"
+
+
+def change_verdict(row: dict, tolerance: float = 0.005) -> str:
+    """"better", "worse" or "same" for a headline row (same: within half a percent/point)."""
+    d = row.get("delta")
+    if d is None or row.get("better") is None:
+        return "same"
+    size = abs(d) if row["unit"] == "share" else abs(row["rel"]) if row.get("rel") is not None \
+        else abs(d)
+    if size <= tolerance:
+        return "same"
+    return "better" if (d < 0) == (row["better"] == "lower") else "worse"
+
+
+def precision_rank(change: dict) -> int:
+    """Order precision changes: to fp32/mixed (fallbacks) first."""
+    head = str(change.get("head_precision", "")).lower()
+    return 0 if ("fp32" in head or "float" in head or "mixed" in head) else 1

@@ -37,6 +37,7 @@ class Inputs:
     profile: object | None = None     # parsers.profile_json.LayerProfile
     log: object | None = None         # parsers.trtexec_log.TrtexecLog
     polygraphy: object | None = None
+    metadata: object | None = None    # parsers.trex_metadata.EngineMetadata
     report: dict | None = None        # a saved trtprof report
 
 
@@ -104,7 +105,7 @@ def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -
 def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, list[str]]:
     """Layer JSON, profile JSON, trtexec log or polygraphy output (one of each kind)."""
     slot = {"layer-json": "engine", "profile-json": "profile", "trtexec-log": "log",
-            "polygraphy": "polygraphy"}[kind]
+            "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
     if getattr(inputs, slot) is not None:
         raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
     if kind == "layer-json":
@@ -116,6 +117,17 @@ def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, 
     elif kind == "trtexec-log":
         from trtprof.parsers.trtexec_log import parse_trtexec_log
         obj = parse_trtexec_log(path)
+    elif kind == "engine-metadata":
+        from trtprof.parsers.trex_metadata import parse_metadata
+        obj = parse_metadata(path)
+        if inputs.metadata is not None:     # build + profile metadata: merge the two
+            prev = inputs.metadata
+            for f in ("device", "compute_capability", "sm_count"):
+                setattr(obj, f, getattr(obj, f) or getattr(prev, f))
+            obj.build_options = {**prev.build_options, **obj.build_options}
+            obj.build_flags = {**prev.build_flags, **obj.build_flags}
+            obj.perf = {**prev.perf, **obj.perf}
+            inputs.metadata = None
     else:
         from trtprof.parsers.polygraphy_log import parse_polygraphy_log
         obj = parse_polygraphy_log(path)

@@ -27,6 +27,10 @@ def _gpu(inputs: Inputs, window: Window | None) -> dict | None:
     trace = inputs.trace
     if trace is not None and trace.gpus:
         return trace.gpus[0].to_dict()
+    md = inputs.metadata
+    if md is not None and md.device:
+        return {"name": md.device, "compute_capability": md.compute_capability,
+                "sm_count": md.sm_count}
     log = inputs.log
     if log is not None and getattr(log, "device", None):
         return {"name": log.device, "compute_capability": getattr(log, "compute_capability", None),

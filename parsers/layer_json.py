@@ -1,0 +1,222 @@
+"""Engine layer JSON (``trtexec --exportLayerInfo``, ``IEngineInspector``) -> engine layer frame.
+
+Three shapes are read: ``{"Layers": [...], "Bindings": [...]}`` with detailed layer objects,
+the same with plain name strings (default profiling verbosity: names only), and per-layer objects
+printed one after another (``get_layer_information`` in a user script, ``--- Layer N ---`` markers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from trtprof.errors import InputError
+from trtprof.formats import layer_precision, normalize_tactic_id, tensor_dict
+from trtprof.model import ENGINE_LAYER_COLUMNS, empty_frame
+
+from .trt_text import iter_json_values, read_text
+
+NAMES_ONLY_NOTE = ("names only: rebuild with --profilingVerbosity=detailed to get layer types, "
+                   "tactics and tensor formats")
+
+# Metadata joins ONNX node names with \x1e (trtexec 10.x) or \x1f (other 10.x builds).
+_METADATA_SEP_RE = re.compile("[\x1e\x1f]")
+_REFORMAT_NAME_RE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor \d+ to "
+                               r"| (input|output) reformatter \d+$")
+# Extra columns beyond ENGINE_LAYER_COLUMNS.
+EXTRA_COLUMNS = ("fused_ops", "stream_id", "origin", "myelin", "params")
+
+
+@dataclass
+class EngineLayers:
+    layers: pd.DataFrame
+    bindings: list[str] = field(default_factory=list)
+    detailed: bool = True
+    trt_version: str | None = None       # never in the file; see version_hint
+    version_hint: str | None = None      # e.g. ">=8.6" from the keys present
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_layer_json(path: str | Path) -> EngineLayers:
+    """Parse an engine layer JSON file (any of the shapes in the module doc)."""
+    text = read_text(path)
+    values = list(iter_json_values(text, str(path)))
+    if not values:
+        raise InputError("empty file: no layer JSON", path=str(path))
+    obj: Any = values[0] if len(values) == 1 else values
+    return load_layer_json(obj, str(path))
+
+
+def load_layer_json(obj: Any, path: str | None = None) -> EngineLayers:
+    """Build :class:`EngineLayers` from an already parsed JSON value."""
+    notes: list[str] = []
+    bindings: list[str] = []
+    if isinstance(obj, dict) and "Layers" in obj:
+        raw = obj["Layers"]
+        bindings = [str(b) for b in obj.get("Bindings") or []]
+    elif isinstance(obj, dict) and "Name" in obj:
+        raw = [obj]
+    elif isinstance(obj, list) and obj and all(isinstance(x, dict) and "Name" in x for x in obj):
+        raw = obj  # per-layer objects from IEngineInspector.get_layer_information
+        notes.append("per-layer inspector output: no bindings list")
+    else:
+        raise InputError("not an engine layer JSON: expected {\"Layers\": [...], \"Bindings\": "
+                         "[...]} or layer objects with a \"Name\"", path=path)
+    if not isinstance(raw, list):
+        raise InputError("\"Layers\" is not a list", path=path)
+    if raw and all(isinstance(x, str) for x in raw):
+        frame = _names_only_frame(raw)
+        notes.insert(0, NAMES_ONLY_NOTE)
+        return EngineLayers(frame, bindings, detailed=False, notes=notes)
+    if not all(isinstance(x, dict) for x in raw):
+        raise InputError("\"Layers\" mixes strings and objects, or holds other values", path=path)
+    rows = [_layer_row(d, path) for d in raw]
+    frame = _frame(rows)
+    if frame.empty:
+        notes.append("no layers in the file")
+    return EngineLayers(frame, bindings, detailed=True, version_hint=_version_hint(raw),
+                        notes=notes)
+
+
+def _layer_row(d: dict, path: str | None) -> dict:
+    name = d.get("Name")
+    if not isinstance(name, str):
+        raise InputError("a layer has no \"Name\" string", path=path)
+    layer_type = str(d.get("LayerType") or "")
+    inputs = [_tensor(t) for t in d.get("Inputs") or [] if isinstance(t, dict)]
+    outputs = [_tensor(t) for t in d.get("Outputs") or [] if isinstance(t, dict)]
+    origin = str(d.get("Origin") or "")
+    known = {"Name", "LayerType", "Inputs", "Outputs", "TacticName", "TacticValue", "Metadata",
+             "StreamId", "Origin"}
+    return {
+        "name": name,
+        "layer_type": layer_type,
+        "tactic_name": str(d.get("TacticName") or ""),
+        "tactic_id": normalize_tactic_id(d.get("TacticValue")),
+        "precision": layer_precision(inputs, outputs, layer_type),
+        "inputs": inputs,
+        "outputs": outputs,
+        "is_reformat": is_reformat_layer(name, layer_type),
+        "reformat_origin": origin if is_reformat_layer(name, layer_type) else "",
+        "metadata": split_metadata(d.get("Metadata")),
+        "fused_ops": len(fusion_parts(name)),
+        "stream_id": d.get("StreamId") if isinstance(d.get("StreamId"), int) else None,
+        "origin": origin,
+        "myelin": layer_type == "Myelin" or "{ForeignNode[" in name,
+        "params": {k: v for k, v in d.items() if k not in known},
+    }
+
+
+def _tensor(t: dict) -> dict:
+    rec = tensor_dict(str(t.get("Name", "")), t.get("Format/Datatype"), t.get("Dimensions"))
+    if "Location" in t:
+        rec["location"] = t["Location"]
+    return rec
+
+
+def _names_only_frame(names: list[str]) -> pd.DataFrame:
+    rows = [{
+        "name": n, "layer_type": "", "tactic_name": "", "tactic_id": None,
+        "precision": "unknown", "inputs": [], "outputs": [],
+        "is_reformat": is_reformat_layer(n, ""), "reformat_origin": "", "metadata": [],
+        "fused_ops": len(fusion_parts(n)), "stream_id": None, "origin": "",
+        "myelin": "{ForeignNode[" in n, "params": {},
+    } for n in names]
+    return _frame(rows)
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        frame = empty_frame(ENGINE_LAYER_COLUMNS)
+        for c in EXTRA_COLUMNS:
+            frame[c] = pd.Series(dtype="object")
+        return frame
+    frame = pd.DataFrame(rows, columns=list(ENGINE_LAYER_COLUMNS) + list(EXTRA_COLUMNS))
+    frame["is_reformat"] = frame["is_reformat"].astype(bool)
+    frame["myelin"] = frame["myelin"].astype(bool)
+    frame["fused_ops"] = frame["fused_ops"].astype("int64")
+    # uint64 ids do not fit int64 and NaN would turn them into floats: keep Python ints/None.
+    for col in ("tactic_id", "stream_id"):
+        frame[col] = pd.Series([r[col] for r in rows], dtype=object, index=frame.index)
+    return frame
+
+
+def is_reformat_layer(name: str, layer_type: str) -> bool:
+    """A layer that only converts format/type: LayerType Reformat or MyelinReformat, or a name
+    TensorRT gives inserted copies ("Reformatting CopyNode for ...", 7.x "... input reformatter 0")."""
+    if layer_type in ("Reformat", "MyelinReformat"):
+        return True
+    return bool(_REFORMAT_NAME_RE.search(name))
+
+
+def split_metadata(value: Any) -> list[str]:
+    """ONNX node names from a Metadata string ("[ONNX Layer: a]\\x1e[ONNX Layer: b]")."""
+    if not value or not isinstance(value, str):
+        return []
+    out = []
+    for part in _METADATA_SEP_RE.split(value):
+        part = part.strip()
+        m = re.match(r"^\[ONNX Layer: (.*)\]$", part)
+        if part:
+            out.append(m.group(1) if m else part)
+    return out
+
+
+def fusion_parts(name: str) -> list[str]:
+    """The ops a fused layer name lists: split on ' + ' (vertical fusion) and ' || ' (horizontal
+    merge) outside brackets, and open ``PWN(a, b)`` pointwise groups. A ``{ForeignNode[...]}``
+    (Myelin) is one part: its name shows only the first and last op."""
+    parts = [p for p in _split_top(name, (" + ", " || ")) if p]
+    out: list[str] = []
+    for p in parts:
+        m = re.fullmatch(r"PWN\((.*)\)", p)
+        if m:
+            inner = _split_top(m.group(1), (", ",))
+            for q in inner:
+                out.extend(fusion_parts(q))
+        else:
+            out.append(p)
+    return out or [name]
+
+
+def _split_top(text: str, seps: tuple[str, ...]) -> list[str]:
+    depth, start, i, out = 0, 0, 0, []
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            for s in seps:
+                if text.startswith(s, i):
+                    out.append(text[start:i].strip())
+                    i += len(s)
+                    start = i
+                    break
+            else:
+                i += 1
+                continue
+            continue
+        i += 1
+    out.append(text[start:].strip())
+    return out
+
+
+def _version_hint(raw: list[dict]) -> str | None:
+    """What the keys say about the TensorRT version (the file never states it)."""
+    keys = {k for d in raw for k in d}
+    fmts = {t.get("Format/Datatype") for d in raw for t in (d.get("Inputs") or []) + (d.get("Outputs") or [])
+            if isinstance(t, dict)}
+    if fmts & {"Float", "Half", "Int8", "BFloat16", "FP8", "Int32", "Int64"}:
+        return ">=10"
+    if "Metadata" in keys:
+        return ">=8.6"
+    if any("Location" in t for d in raw for t in (d.get("Inputs") or []) if isinstance(t, dict)):
+        return ">=8.4"
+    return None
+

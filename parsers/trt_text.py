@@ -1,0 +1,111 @@
+"""Reading TensorRT text inputs: decoding, JSON streams, and telling a log's kind from its head."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from trtprof.errors import InputError
+
+# Bytes that never occur in a text log; a few of them mean the file is binary (an engine, a trace).
+_BINARY_BYTES = set(range(0, 9)) | {11, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28}
+
+
+def looks_binary(data: bytes) -> bool:
+    """True for NUL bytes or many control bytes in ``data`` (a head of the file)."""
+    if not data:
+        return False
+    if b"\x00" in data:
+        return True
+    bad = sum(1 for b in data if b in _BINARY_BYTES)
+    return bad > max(2, len(data) // 100)
+
+
+def read_text(path: str | Path) -> str:
+    """A text file as str with ``\\n`` line ends; InputError when missing or binary.
+
+    Undecodable bytes are replaced (logs pasted from terminals carry odd bytes); CRLF and lone CR
+    are normalised so every parser sees ``\\n`` only.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path=str(path)) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", path=str(path)) from None
+    if looks_binary(data[:65536]):
+        raise InputError("binary data where a text file (log or JSON) was expected", path=str(path))
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def iter_json_values(text: str, path: str | None = None) -> Iterator[Any]:
+    """Every JSON value in ``text``, back to back (several appended arrays, or objects between
+    ``--- Layer N ---`` marker lines). Lines that are not JSON between values are skipped only when
+    they look like such markers; anything else raises InputError."""
+    dec = json.JSONDecoder()
+    i, n = 0, len(text)
+    while True:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return
+        if text[i] not in "[{":
+            end = text.find("\n", i)
+            line = text[i:end if end >= 0 else n]
+            if re.match(r"^-{2,}.*-{2,}\s*$|^#", line):
+                i = n if end < 0 else end + 1
+                continue
+            raise InputError(f"not JSON at char {i}: {line[:60]!r}", path=path)
+        try:
+            value, i = dec.raw_decode(text, i)
+        except json.JSONDecodeError as err:
+            raise InputError(f"malformed or truncated JSON ({err.msg} at line {err.lineno} "
+                             f"column {err.colno})", path=path) from None
+        yield value
+
+
+# Line shapes that only TensorRT tools print, anchored at a line start after an optional logger
+# prefix (a document that merely quotes them mid-line is not a log).
+_PREFIX = (r"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] ?)?"
+           r"(?:\[[IVWEF]\] (?:\[TRT\] )?|\[TRT\] \[[IVWEF]\] |\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR): )?")
+_TRT_LOG_RE = re.compile(
+    r"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] ?)?(?:\[[IVWEF]\] \[TRT\]|\[TRT\] \[[IVWEF]\]"
+    r"|\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR):)"
+    r"|" + _PREFIX + r"(?:&&&& (?:RUNNING|PASSED|FAILED) TensorRT|=== (?:Model Options|Build Options"
+    r"|Performance summary|Device Information|Profile \() |TensorRT version: \d"
+    r"|Engine Layer Information|Layer\([A-Za-z0-9_]+\): .*Tactic: |(?:Tactic Name: \S+ )?Tactic: \S+ Time: "
+    r"|\*+ Autotuning |Adding reformat layer|Missing scale and zero-point|Calibrator is not being used"
+    r"|\[MemUsage(?:Change|Snapshot)\]|Loaded engine size|Original: \d+ layers)", re.M)
+_POLYGRAPHY_RE = re.compile(r"^\[[IVWE]\] Loaded Module: polygraphy|^\[I\] ==== TensorRT Engine ===="
+                            r"|^\s*Layer \d+\s+\| .* \[Op: [A-Za-z0-9_]+\]\s*$", re.M)
+
+
+def sniff_text_kind(head: str | bytes) -> str | None:
+    """``"trtexec-log"``, ``"polygraphy"`` or None for the first few KB of a file.
+
+    Any TensorRT text log (trtexec, Python API, custom logger) counts as ``trtexec-log``: one parser
+    reads them all. Binary bytes give None.
+    """
+    if isinstance(head, bytes):
+        if looks_binary(head):
+            return None
+        head = head.decode("utf-8", errors="replace")
+    if "\x00" in head:
+        return None
+    stripped = head.lstrip()
+    if stripped[:1] in "[{" and stripped[:2] not in ("[0", "[1") and not re.match(
+            r"^\[[IVWEF]\] |^\[TRT\]|^\[TensorRT\]", stripped):
+        # JSON (layer info / profile) is for the JSON parsers.
+        if re.match(r'^[\[{]\s*("|\{|\[|$)', stripped):
+            return None
+    if _POLYGRAPHY_RE.search(head):
+        return "polygraphy"
+    if _TRT_LOG_RE.search(head):
+        return "trtexec-log"
+    return None

@@ -1,0 +1,270 @@
+"""Kernel classifier: grammar per family (with invented names), labels accuracy, real-data coverage."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from trtprof import kernel_rules
+from trtprof.classifier import KernelClass, classify, classify_names, explain, normalize, refine
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+LABELS = SHARED / "kernels" / "labels.csv"
+
+# (name, unit, precision, op_class). Most names are invented variants (new tile sizes, arch
+# prefixes, dtypes) of the documented grammar, so they test rules rather than a memorised list.
+GRAMMAR = [
+    # xmma / cask
+    ("sm86_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize96x48x32_stage7_warpsize2x2x1_g1_tensor16x8x16_execute_kernel_trt",
+     "tensor_core", "fp16", "convolution"),
+    ("sm89_xmma_gemm_e4m3bf16_e4m3f32_f32_tn_n_tilesize64x256x64_stage3_warpsize2x4x1_tensor16x8x32",
+     "tensor_core", "fp8", "gemm"),
+    ("sm87_xmma_dgrad_implicit_gemm_f32f32_tf32f32_f32_nhwckrsc_nhwc_tilesize32x96x16_stage5_warpsize1x2x1_g1_tensor16x8x8",
+     "tensor_core", "tf32", "convolution"),
+    ("sm90_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize16x64x8_stage3_warpsize1x2x1_ffma_aligna4_alignc4_execute_kernel_trt",
+     "cuda_core", "fp32", "gemm"),
+    ("sm100_xmma_gemm_bf16bf16_bf16f32_f32_tn_n_tilesize256x64x64_warpgroupsize2x1x1_execute_segment_k_off_kernel__5x_cublas",
+     "tensor_core", "bf16", "gemm"),
+    ("sm80_xmma_fprop_implicit_gemm_interleaved_i8f16_i8i32_f32_nchw_vect_c_32kcrs_vect_c_32_nchw_vect_c_32_tilesize48x96x64_stage5_warpsize2x2x1_g1_tensor16x8x32",
+     "tensor_core", "int8", "convolution"),
+    ("sm80_xmma_fprop_implicit_gemm_indexed_f16f16_f16f16_f16_nhwckrsc_nhwc_tilesize64x6...",
+     "tensor_core", "fp16", "convolution"),   # truncated before the MMA token
+    ("sm50_xmma_fprop_conv2d_c1_k1_f32f32_f32_f32_nchwkcrs_nchw_tilesize20x20x8_threadsize2x2_r5s5_u1v1",
+     "cuda_core", "fp32", "convolution"),
+    ("sm61_xmma_pooling_fw_4d_FP16FP32NHWC_Max_CAlign16", "cuda_core", "fp16", "pooling"),
+    ("sm75_xmma_pooling_IMMA_NCxHW32_generic_kAVERAGE", "cuda_core", "int8", "pooling"),
+    # legacy cuBLAS / cuDNN
+    ("hopper_h16816gemm_96x64_ldg8_stages_64x3_nn_v1", "tensor_core", "fp16", "gemm"),
+    ("ampere_fp16_s16816cudnn_fp16_192x64_ldg8_relu_f2f_exp_small_nhwc_tn_v1", "tensor_core", "fp16", "convolution"),
+    ("turing_fp32_i8816cudnn_int8_64x64_ldg16_relu_small_nt_v1", "tensor_core", "int8", "convolution"),
+    ("ampere_tf32_s1688gemm_tf32_64x64_ldg8_nn", "tensor_core", "tf32", "gemm"),
+    ("ada_scudnn_64x32_relu_interior_nn_v1", "cuda_core", "fp32", "convolution"),
+    ("turing_fp16_sgemm_fp16_64x64_nn", "cuda_core", "mixed", "gemm"),
+    ("turing_int8x4_icudnn_int8x4_64x64_relu_small_nn_v1", "cuda_core", "int8", "convolution"),
+    ("pascal_hgemm_128x64_nn", "cuda_core", "fp16", "gemm"),
+    ("volta_dgemm_64x64_nn", "cuda_core", "fp64", "gemm"),
+    # CUTLASS 2.x / 3.x
+    ("cutlass_75_tensorop_s1688gemm_f16_128x64_32x2_tn_align8", "tensor_core", "fp16", "gemm"),
+    ("cutlass_80_tensorop_s1688gemm_128x256_16x3_nt_align4", "tensor_core", "tf32", "gemm"),
+    ("void cutlass::Kernel<cutlass_80_simt_sgemm_64x32_8x4_nt_align1>(cutlass_80_simt_sgemm_64x32_8x4_nt_align1::Params)",
+     "cuda_core", "fp32", "gemm"),
+    ("cutlass_tensorop_bf16_s16816wgrad_optimized_bf16_128x64_32x5_nhwc_align8", "tensor_core", "bf16", "convolution"),
+    ("cutlass3x_sm100_tensorop_gemm_e5m2_e5m2_f32_f16_f16_128x128x128_1x1x1_0_tnn_align16_1sm",
+     "tensor_core", "fp8", "gemm"),
+    ("cutlass3x_sm90_tensorop_s64x64x16gemm_f16_f16_f32_f16_f16_64x64x64_1x1x1_0_tnn_align8",
+     "tensor_core", "fp16", "gemm"),
+    # Hopper/Blackwell families, attention
+    ("nvjet_sm90_tst_96x128_64x5_2x1_v_bz_TNT", "tensor_core", "bf16", "gemm"),
+    ("nvjet_hsh_64x64_64x8_1x1_h_bz_NNN", "tensor_core", "fp16", "gemm"),
+    ("fmha_v2_flash_attention_fp16_128_32_S_64_sm89_kernel_nl", "tensor_core", "fp16", "attention"),
+    ("fmha_v2_flash_attention_fp16_64_64_S_q_paged_kv_64_output_fp16_kv_e4m3_sm90_kernel",
+     "tensor_core", "mixed", "attention"),
+    ("cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_knob_7_64x128x64_4x1x1",
+     "tensor_core", "unknown", "attention"),
+    ("_gemm_mha_v2_0x0123456789abcdef0123456789abcdef", "tensor_core", "unknown", "attention"),
+    ("void flash::flash_fwd_splitkv_combine_kernel<Flash_fwd_kernel_traits<64, 64, 64, 4, false, false, cutlass::bfloat16_t>>(int)",
+     "cuda_core", "bf16", "reduction"),
+    ("bmm_Fp16_E4m3E4m3_Fp32_t128x64x128_s4_sm100f", "tensor_core", "fp8", "gemm"),
+    # Myelin
+    ("__myl_ReshTranResh_0xffffffffffffffffffffffffffffffff", "cuda_core", "unknown", "permutation"),
+    ("__myl_Cast_0x00000000000000000000000000000000", "cuda_core", "mixed", "reformat"),
+    ("__myl_MulAddCastMeanSubMulMeanAddSqrtDiv_0x1", "cuda_core", "unknown", "normalization"),
+    ("__myl_bb3_2_MaxSubExpSum", "cuda_core", "unknown", "reduction"),
+    ("__myl_SlicConcResh_0x2", "cuda_core", "unknown", "gather_scatter"),
+    ("__myl_MulAddSigm_0x3", "cuda_core", "unknown", "pointwise"),
+    ("__myl_MulMinMaxRounCast_0x4", "cuda_core", "unknown", "quantize"),
+    # TensorRT runtime kernels
+    ("void genericReformat::copyVectorizedKernel<double, __half, signed char, (bool)1, (bool)0, (int)1>(unsigned int)",
+     "cuda_core", "mixed", "reformat"),
+    ("void genericReformat::copyPackedKernel<__half, __half, (bool)0, (bool)1>(unsigned int)",
+     "cuda_core", "fp16", "reformat"),
+    ("void CUTENSOR_NAMESPACE::permutationKernelPLC3<CUTENSOR_NAMESPACE::VectorWrite2DTensorView<(unsigned char)0, (unsigned char)1, (bool)0, (unsigned int)4, __half, __half>>()",
+     "cuda_core", "fp16", "permutation"),
+    ("void cuInt8::nhwcTonchwKernel<__half>(int, int)", "cuda_core", "fp16", "reformat"),
+    ("void cuResizeLayer::ResizeNearestKernel<float>(float const*)", "cuda_core", "fp32", "resize"),
+    ("void cuSoftMaxLayer::softmaxKernel<__half, 256>(int)", "cuda_core", "fp16", "reduction"),
+    ("void cask_trt::computeOffsetsKernel<(bool)1, (bool)0>(cask_trt::ComputeOffsetsParams)",
+     "cuda_core", "none", "other"),
+    ("generatedNativePointwise", "cuda_core", "unknown", "pointwise"),
+    # framework kernels
+    ("void at::native::vectorized_elementwise_kernel<4, at::native::GeluCUDAKernelImpl(at::TensorIteratorBase&)::{lambda()#1}::operator()() const::{lambda(c10::BFloat16)#1}, at::detail::Array<char*, 2> >(int)",
+     "cuda_core", "bf16", "pointwise"),
+    ("void at::native::(anonymous namespace)::vectorized_layer_norm_kernel<c10::Half, float>(int)",
+     "cuda_core", "fp16", "normalization"),
+    ("void at::native::reduce_kernel<128, 4, at::native::ReduceOp<double, at::native::MeanOps<double, double> > >()",
+     "cuda_core", "fp64", "reduction"),
+    ("_Z23explicit_convolve_sgemmIfiLi512ELi6ELi7ELi3ELi3ELi5ELi0ELb1EEviiiPKT_",
+     "cuda_core", "fp32", "convolution"),
+    ("ncclDevKernel_AllReduce_Sum_bf16_RING_LL(ncclDevKernelArgsStorage<4096ul>)",
+     "cuda_core", "bf16", "communication"),
+    # copies
+    ("[CUDA memcpy HtoD]", "none", "none", "memcpy"),
+    ("[CUDA memcpy Device-to-Host]", "none", "none", "memcpy"),
+    ("[CUDA memset]", "none", "none", "memset"),
+]
+
+
+@pytest.mark.parametrize("name,unit,precision,op_class", GRAMMAR)
+def test_grammar(name, unit, precision, op_class):
+    kc = classify(name)
+    assert (kc.unit, kc.precision, kc.op_class) == (unit, precision, op_class), kc.rules
+
+
+def test_unknown_stays_unknown():
+    kc = classify("triton__0d1d2d3d")
+    assert (kc.unit, kc.precision) == ("unknown", "unknown") and not kc.op_known
+    assert classify("myKernel").unit == "unknown"
+
+
+def test_arch_prefix_never_gives_precision():
+    # Same body, different arch prefix: precision comes from the type block only.
+    a = classify("sm75_xmma_gemm_f16f16_f16f16_f16_nn_n_tilesize64x64x64_stage1_warpsize2x2x1_tensor16x8x8")
+    b = classify("sm120_xmma_gemm_f16f16_f16f16_f16_nn_n_tilesize64x64x64_stage1_warpsize2x2x1_tensor16x8x8")
+    assert a.precision == b.precision == "fp16"
+
+
+def test_tactic_name_equals_kernel_name_without_suffix():
+    base = "sm80_xmma_gemm_i8i8_i8i32_f32_tn_n_tilesize128x128x64_stage3_warpsize2x2x1_tensor16x8x32"
+    k1, k2 = classify(base), classify(base + "_execute_kernel_trt")
+    assert (k1.unit, k1.precision, k1.op_class) == (k2.unit, k2.precision, k2.op_class) == \
+        ("tensor_core", "int8", "gemm")
+
+
+def test_normalize_and_demangle():
+    assert normalize("void foo<float>(int)") == "foo<float>(int)"
+    assert normalize("abc...") == "abc"
+    assert normalize("_Z3fooIfEvv").startswith("foo<float>")
+
+
+def test_explain_names_rules():
+    lines = explain("sm80_xmma_gemm_f32f32_f32f32_f32_nn_n_tilesize32x32x8_stage3_warpsize1x2x1_ffma")
+    text = "\n".join(lines)
+    assert "[unit.ffma]" in text and "[prec.xmma_types]" in text and "op_class" in text
+
+
+def test_rules_are_documented_data():
+    tables = [kernel_rules.UNIT_RULES, kernel_rules.PRECISION_RULES, kernel_rules.OP_RULES,
+              kernel_rules.MEMCPY_RULES]
+    ids = [r.id for t in tables for r in t]
+    assert len(ids) == len(set(ids))
+    assert all(r.reason and len(r.reason) > 10 for t in tables for r in t)
+
+
+def test_classify_names_unique_rows():
+    df = classify_names(["a_sgemm_x", "[CUDA memset]", "a_sgemm_x"])
+    assert list(df.index) == ["a_sgemm_x", "[CUDA memset]"]
+    assert list(df.columns) == ["unit", "precision", "op_class", "rule"]
+    assert df.loc["[CUDA memset]", "op_class"] == "memset"
+
+
+def test_refine_settles_only_unknowns():
+    myl = classify("__myl_AddMul_0xabc")
+    r = refine(myl, layer_precision="fp16", layer_type="Myelin")
+    assert (r.unit, r.precision, r.op_class) == ("cuda_core", "fp16", "pointwise")
+    opaque = classify("someOpaqueKernel")
+    r = refine(opaque, tactic_name="sm80_xmma_fprop_implicit_gemm_f16f16_f16f16_f16_nhwckrsc_nhwc_"
+                                   "tilesize64x64x64_stage4_warpsize2x2x1_g1_tensor16x8x16")
+    assert (r.unit, r.precision, r.op_class) == ("tensor_core", "fp16", "convolution")
+    assert r.rules[0].startswith("tactic:")
+    r = refine(classify("someOpaqueKernel"), layer_type="CaskConvolution", layer_precision="int8")
+    assert (r.op_class, r.precision, r.unit) == ("convolution", "int8", "unknown")
+    definite = classify("volta_sgemm_128x64_nt")
+    r = refine(definite, tactic_name="__myl_Add_0x1", layer_precision="fp16", layer_type="Reformat")
+    assert (r.unit, r.precision, r.op_class) == ("cuda_core", "fp32", "gemm")
+
+
+# --------------------------------------------------------------------------- labels.csv
+def _label_rows():
+    if not LABELS.exists():
+        pytest.skip("../shared/kernels/labels.csv not available")
+    return list(csv.DictReader(LABELS.open(newline="", encoding="utf-8")))
+
+
+def test_labels_unit_accuracy():
+    rows = [r for r in _label_rows() if r["unit"] in ("tensor_core", "cuda_core")]
+    ok = sum(classify(r["name"]).unit == r["unit"] for r in rows)
+    assert ok / len(rows) >= 0.99
+
+
+def test_labels_op_class_accuracy():
+    rows = _label_rows()
+    ok = sum(classify(r["name"]).op_class == r["op_class"] for r in rows)
+    assert ok / len(rows) >= 0.95
+
+
+def test_labels_precision():
+    """Precision is scored two ways: on every definite label (rows whose label comes from the
+    engine a kernel ran in, not from its name, count as misses: the name cannot tell, so the
+    classifier says unknown), and as "no wrong guesses" where the classifier commits."""
+    rows = [r for r in _label_rows() if r["precision"] != "unknown"]
+    got = [classify(r["name"]).precision for r in rows]
+    committed = [(g, r["precision"]) for g, r in zip(got, rows) if g != "unknown"]
+    assert sum(g == lab for g, lab in committed) / len(committed) >= 0.99
+    assert sum(g == r["precision"] for g, r in zip(got, rows)) / len(rows) >= 0.93
+
+
+# --------------------------------------------------------------------------- real data
+# Names whose op_class no rule decides, with the reason. Keep empty unless defended.
+UNDECIDED_REAL_NAMES: dict[str, str] = {}
+
+
+def _nsys_names() -> list[str]:
+    files = sorted((SHARED / "realdata" / "nsys").glob("*.sqlite"))
+    if not files:
+        pytest.skip("../shared/realdata/nsys not available")
+    names: set[str] = set()
+    for f in files:
+        con = sqlite3.connect(f"file:{f}?mode=ro", uri=True)
+        try:
+            names.update(n for (n,) in con.execute(
+                "SELECT DISTINCT s.value FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s "
+                "ON s.id IN (k.demangledName, k.shortName)"))
+        finally:
+            con.close()
+    return sorted(names)
+
+
+def _tactic_names() -> list[str]:
+    roots = [SHARED / "realdata" / d for d in ("trt", "trex")]
+    if not any(r.exists() for r in roots):
+        pytest.skip("../shared/realdata/trt|trex not available")
+    names: set[str] = set()
+    pat = re.compile(r"(?:Tactic Name|TacticName)\"?\s*:\s*\"?([A-Za-z_][\w:.<>, ]*?)[\",\s]")
+    for root in roots:
+        for f in root.glob("*"):
+            if f.suffix in (".json", ".log", ".txt"):
+                text = f.read_text(encoding="utf-8", errors="replace")
+                names.update(m.group(1) for m in pat.finditer(text + " "))
+    return sorted(n for n in names if n)
+
+
+def test_real_trace_names_all_classified():
+    names = _nsys_names()
+    assert len(names) > 50
+    bad = [n for n in names if not classify(n).op_known and n not in UNDECIDED_REAL_NAMES]
+    assert bad == []
+    units = {n: classify(n).unit for n in names}
+    assert all(u != "unknown" for u in units.values()), [n for n, u in units.items() if u == "unknown"]
+
+
+def test_real_tactic_names_all_classified():
+    names = _tactic_names()
+    assert len(names) > 100
+    bad = [n for n in names if not classify(n).op_known and n not in UNDECIDED_REAL_NAMES]
+    assert bad == []
+
+
+def test_speed_1000_unique_names_smoke():
+    # Not a benchmark (see benchmarks/bench_classifier.py); guards against a pathological regex.
+    import time
+    names = [f"sm80_xmma_gemm_f16f16_f16f32_f32_nn_n_tilesize{i}x64x32_stage5_warpsize2x2x1_tensor16x8x16"
+             for i in range(1000)]
+    t = time.perf_counter()
+    classify_names(names)
+    assert time.perf_counter() - t < 2.0

@@ -1,0 +1,216 @@
+"""Kernel name -> (unit, precision, op_class), decided by the ordered rule tables in kernel_rules.
+
+Each field is settled by the first rule of its table that matches; the ids of the deciding rules
+travel with the result so ``explain`` (and ``trtprof classify --explain``) can say why. Names are
+normalised first: trailing "..."/"…" (truncation), a leading ``void``, and mangled (``_Z...``) names
+are turned into readable identifier text. Unknown is an answer: a wrong guess is worse.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Iterable
+
+import pandas as pd
+
+from trtprof import kernel_rules as kr
+
+UNKNOWN = "unknown"
+DEFAULT_OP = "other"
+# Rule ids used when no table rule decides a field.
+UNIT_DEFAULT, PREC_DEFAULT, OP_DEFAULT = "unit.default", "prec.default", "op.default"
+
+
+@dataclass(frozen=True)
+class KernelClass:
+    unit: str
+    precision: str
+    op_class: str
+    rules: tuple[str, ...]          # rule ids that decided unit, precision, op_class (in that order)
+    reasons: tuple[str, ...] = ()   # the same rules' reasons, for explain()
+
+    @property
+    def op_known(self) -> bool:
+        """True when a rule (not the fallback) chose op_class."""
+        return len(self.rules) > 2 and self.rules[2] != OP_DEFAULT
+
+
+# --------------------------------------------------------------------------- normalising
+_TRUNCATION = re.compile(r"(?:\.\.\.|…)\s*$")
+_LITERAL = re.compile(r"L[a-z]+-?\d+E")
+_BUILTIN = {"f": "float", "d": "double", "a": "signed char", "h": "unsigned char", "i": "int",
+            "j": "unsigned int", "l": "long", "m": "unsigned long", "b": "bool", "c": "char"}
+
+
+def demangle_light(name: str) -> str:
+    """Readable text from an Itanium-mangled name: its length-prefixed identifiers joined by
+    '::', plus the builtin template arguments right after the first identifier (``IffLi..`` ->
+    ``<float, float>``). Not a demangler; enough for the rules, which read identifiers and types."""
+    s = _LITERAL.sub("", name[2:])
+    idents: list[str] = []
+    first_args = ""
+    i = 0
+    while i < len(s):
+        m = re.match(r"\d+", s[i:])
+        if not m:
+            i += 1
+            continue
+        n, start = int(m.group()), i + m.end()
+        ident = s[start:start + n]
+        if n and len(ident) == n and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", ident):
+            idents.append(ident)
+            if len(idents) == 1:
+                args = re.match(r"I([a-z]+)", s[start + n:])
+                if args:
+                    types = [_BUILTIN[c] for c in args.group(1) if c in _BUILTIN]
+                    first_args = "<" + ", ".join(types) + ">" if types else ""
+            i = start + n
+        else:
+            i = start
+    if not idents:
+        return name
+    return "::".join(idents[:1]) + first_args + ("::" + "::".join(idents[1:]) if idents[1:] else "")
+
+
+def normalize(name: str) -> str:
+    """The text the rules read: stripped, truncation marks dropped, mangled names made readable."""
+    s = _TRUNCATION.sub("", name.strip())
+    if s.startswith("_Z"):
+        s = demangle_light(s)
+    if s.startswith("void "):
+        s = s[5:]
+    return s
+
+
+# --------------------------------------------------------------------------- deciding
+def _first(rules: list[kr.Rule], text: str) -> tuple[str, str, str] | None:
+    """(value, rule id, reason) from the first rule that matches and can tell."""
+    for rule in rules:
+        m = rule.pattern.search(text)
+        if not m:
+            continue
+        value = rule.value
+        if callable(value):
+            out = value(m, text)
+            if out is None:
+                continue
+            if isinstance(out, tuple):
+                return out
+            return out, rule.id, rule.reason
+        return value, rule.id, rule.reason
+    return None
+
+
+@lru_cache(maxsize=65536)
+def classify(name: str) -> KernelClass:
+    """Classify one kernel (or tactic, or memcpy/memset row) name."""
+    text = normalize(name)
+    copy = _first(kr.MEMCPY_RULES, text)
+    if copy:
+        op, rid, why = copy
+        return KernelClass("none", "none", op, (rid, rid, rid), (why, why, why))
+
+    op = _first(kr.OP_RULES, text) or (DEFAULT_OP, OP_DEFAULT, "no op rule matched")
+    unit = _first(kr.UNIT_RULES, text)
+    if unit is None:
+        if op[1] != OP_DEFAULT and op[0] in kr.NON_MMA_OPS:
+            unit = ("cuda_core", "unit.non_mma_op",
+                    f"op_class {op[0]} never uses MMA instructions: CUDA cores")
+        else:
+            unit = (UNKNOWN, UNIT_DEFAULT, "no unit rule matched: the name cannot tell")
+    prec = _first(kr.PRECISION_RULES, text) or (UNKNOWN, PREC_DEFAULT,
+                                                 "no precision rule matched: the name cannot tell")
+    return KernelClass(unit[0], prec[0], op[0], (unit[1], prec[1], op[1]),
+                       (unit[2], prec[2], op[2]))
+
+
+def classify_names(names: Iterable[str]) -> pd.DataFrame:
+    """One row per unique name (first-seen order): unit, precision, op_class, rule."""
+    unique = list(dict.fromkeys(names))
+    rows = []
+    for n in unique:
+        kc = classify(n)
+        rows.append((kc.unit, kc.precision, kc.op_class, rule_summary(kc)))
+    return pd.DataFrame(rows, index=pd.Index(unique, name="name"),
+                        columns=["unit", "precision", "op_class", "rule"])
+
+
+def rule_summary(kc: KernelClass) -> str:
+    """Compact 'unit=<id>;precision=<id>;op_class=<id>' string."""
+    return ";".join(f"{f}={r}" for f, r in zip(("unit", "precision", "op_class"), kc.rules))
+
+
+def explain(name: str) -> list[str]:
+    """Human-readable lines: which rule decided each field, and why."""
+    kc = classify(name)
+    lines = [f"name: {name}"]
+    text = normalize(name)
+    if text != name.strip():
+        lines.append(f"read as: {text[:300]}{'...' if len(text) > 300 else ''}")
+    if _TRUNCATION.search(name.strip()):
+        lines.append("note: the name is truncated; tokens after the cut are missing")
+    reasons = kc.reasons or ("",) * 3
+    for field, value, rid, why in zip(("unit", "precision", "op_class"),
+                                      (kc.unit, kc.precision, kc.op_class), kc.rules, reasons):
+        lines.append(f"{field:<9} = {value:<12} [{rid}] {why}")
+    return lines
+
+
+# --------------------------------------------------------------------------- engine context
+# TensorRT LayerType (engine JSON / verbose log) -> op_class. Myelin/kgen layers fuse anything,
+# so they settle nothing.
+LAYER_TYPE_OPS: dict[str, str | None] = {
+    "caskconvolution": "convolution", "caskdeconvolution": "convolution",
+    "cudnnconvolution": "convolution", "cublasconvolution": "convolution",
+    "convolution": "convolution", "deconvolution": "convolution", "caskconvactpool": "convolution",
+    "caskflattenconvolution": "convolution", "caskdepthwiseconvolution": "convolution",
+    "gemm": "gemm", "caskgemm": "gemm", "matrixmultiply": "gemm", "fullyconnected": "gemm",
+    "caskfullyconnected": "gemm", "cublasgemm": "gemm", "cublasmatrixmultiply": "gemm",
+    "reformat": "reformat", "myelinreformat": "reformat", "nodereformat": "reformat",
+    "pointwise": "pointwise", "pointwisev2": "pointwise", "elementwise": "pointwise",
+    "activation": "pointwise", "scale": "pointwise", "unary": "pointwise", "cast": "reformat",
+    "pooling": "pooling", "caskpooling": "pooling",
+    "shuffle": "permutation", "transpose": "permutation", "permutation": "permutation",
+    "softmax": "reduction", "reduce": "reduction", "topk": "reduction",
+    "slice": "gather_scatter", "gather": "gather_scatter", "concatenation": "gather_scatter",
+    "scatter": "gather_scatter", "padding": "gather_scatter",
+    "resize": "resize", "normalization": "normalization", "layernorm": "normalization",
+    "quantize": "quantize", "dequantize": "quantize", "dynamicquantize": "quantize",
+    "pluginv2": "plugin", "pluginv3": "plugin", "plugin": "plugin",
+    "myelin": None, "kgen": None, "foreignnode": None,
+}
+PRECISIONS = frozenset({"fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4",
+                        "mixed", "none"})
+
+
+def refine(kc: KernelClass, *, tactic_name: str | None = None, layer_precision: str | None = None,
+           layer_type: str | None = None) -> KernelClass:
+    """Settle fields the kernel name left open, from the engine layer that launched it: its tactic
+    name (classified like a kernel name), its I/O precision and its LayerType. Fields the name
+    decided are never changed."""
+    unit, prec, op = kc.unit, kc.precision, kc.op_class
+    rules, reasons = list(kc.rules), list(kc.reasons or ("",) * 3)
+    op_open = not kc.op_known
+    if tactic_name and kc.rules[0] not in ("copy.memcpy", "copy.memset"):
+        tc = classify(tactic_name)
+        if unit == UNKNOWN and tc.unit != UNKNOWN:
+            unit, rules[0], reasons[0] = tc.unit, f"tactic:{tc.rules[0]}", f"from tactic {tactic_name}"
+        if prec == UNKNOWN and tc.precision != UNKNOWN:
+            prec, rules[1], reasons[1] = tc.precision, f"tactic:{tc.rules[1]}", f"from tactic {tactic_name}"
+        if op_open and tc.op_known:
+            op, rules[2], reasons[2] = tc.op_class, f"tactic:{tc.rules[2]}", f"from tactic {tactic_name}"
+            op_open = False
+    if prec == UNKNOWN and layer_precision and layer_precision.lower() in PRECISIONS:
+        prec, rules[1] = layer_precision.lower(), "layer.precision"
+        reasons[1] = "the layer's I/O formats"
+    if op_open and layer_type:
+        mapped = LAYER_TYPE_OPS.get(layer_type.lower().replace("_", ""))
+        if mapped:
+            op, rules[2], reasons[2] = mapped, "layer.type", f"LayerType {layer_type}"
+            op_open = False
+    if unit == UNKNOWN and not op_open and op in kr.NON_MMA_OPS:
+        unit, rules[0], reasons[0] = "cuda_core", "unit.non_mma_op", f"op_class {op} never uses MMA"
+    return replace(kc, unit=unit, precision=prec, op_class=op, rules=tuple(rules),
+                   reasons=tuple(reasons))

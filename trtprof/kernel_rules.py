@@ -1,0 +1,404 @@
+"""Kernel-name rules as data: ordered tables of (id, pattern, value, reason).
+
+The grammar they encode is ../shared/docs/KERNELS.md. Each field (unit, precision, op_class) has its
+own table; the first rule whose pattern matches decides that field. A rule's ``value`` is either a
+literal vocabulary word or a small named function ``(match, text) -> str | None`` that reads the
+value out of the name (None = "this rule cannot tell after all; keep looking").
+
+To extend: add a ``R(...)`` row at the right priority, with the reason in plain words, and a grammar
+test in tests/test_classifier.py with a name the rule must generalise to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Union
+
+Value = Union[str, Callable[["re.Match[str]", str], "str | None"]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    pattern: re.Pattern[str]
+    value: Value
+    reason: str
+
+
+def R(rule_id: str, regex: str, value: Value, reason: str, flags: int = 0) -> Rule:
+    return Rule(rule_id, re.compile(regex, flags), value, reason)
+
+
+# --------------------------------------------------------------------------- dtype vocabulary
+# Spelling of a type in a kernel name -> vocabulary word.
+DTYPE_WORDS: dict[str, str] = {
+    "f16": "fp16", "fp16": "fp16", "half": "fp16", "__half": "fp16", "c10::half": "fp16",
+    "eigen::half": "fp16", "cutlass::half_t": "fp16", "half_t": "fp16", "khalf": "fp16",
+    "bf16": "bf16", "bfloat16": "bf16", "__nv_bfloat16": "bf16", "c10::bfloat16": "bf16",
+    "bfloat16_t": "bf16", "cutlass::bfloat16_t": "bf16",
+    "f32": "fp32", "fp32": "fp32", "float": "fp32", "float2": "fp32", "kfloat": "fp32",
+    "f64": "fp64", "fp64": "fp64", "double": "fp64", "double2": "fp64",
+    "tf32": "tf32", "tfloat32_t": "tf32", "cutlass::tfloat32_t": "tf32",
+    "i8": "int8", "s8": "int8", "int8": "int8", "imma": "int8", "kint8": "int8", "signed char": "int8",
+    "i4": "int4", "s4": "int4", "int4": "int4",
+    "e4m3": "fp8", "e5m2": "fp8", "fp8": "fp8", "f8": "fp8", "float_e4m3_t": "fp8",
+    "float_e5m2_t": "fp8", "__nv_fp8_e4m3": "fp8", "__nv_fp8_e5m2": "fp8",
+    "e2m1": "fp4", "fp4": "fp4", "nvfp4": "fp4", "float_e2m1_t": "fp4",
+}
+
+
+def dtype(word: str) -> str | None:
+    """Vocabulary word for a dtype spelling, or None if it is not a dtype we know."""
+    return DTYPE_WORDS.get(word.lower())
+
+
+def _one_or_mixed(words: list[str]) -> str | None:
+    found = {d for d in (dtype(w) for w in words) if d}
+    if not found:
+        return None
+    return found.pop() if len(found) == 1 else "mixed"
+
+
+# xmma / cask type block tokens (longest first so "bf16" is not read as "f16").
+_T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|f16|f32|f64|i8|i32|i4|u8|s8)"
+XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
+# Floating and index types as they appear in template arguments of demangled names.
+TEMPLATE_FLOAT = re.compile(
+    r"(?<![\w:])(?:(?:c10|cutlass|Eigen)::)?(__nv_bfloat16|__nv_fp8_e4m3|__nv_fp8_e5m2|BFloat16|"
+    r"bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half|Half|half|"
+    r"double2|double|float2|float|signed char|int8_t)(?![\w])")
+TEMPLATE_INDEX = re.compile(r"(?<![\w:])(?:unsigned |long |signed )*(int|long|short|bool|char|"
+                            r"size_t|u?int(?:16|32|64)_t)(?![\w])")
+VALUE_CASTS = re.compile(r"\((?:unsigned |signed )*(?:char|bool|int|long|short)\)-?\d+")
+
+
+# --------------------------------------------------------------------------- value functions
+def xmma_math_type(m: re.Match[str], _text: str) -> str | None:
+    """xmma type block ``<A><C>_<MMAin><ACC>_<EPI>`` (or ``<A><C>_<ACC>_<EPI>``): the math type is
+    the third token; an integer accumulator (i32) means the math ran on the integer inputs."""
+    a, _c, third = m.group(1), m.group(2), m.group(3)
+    if third == "i32":
+        return dtype(a)
+    return dtype(third)
+
+
+def first_group_dtype(m: re.Match[str], _text: str) -> str | None:
+    return dtype(m.group("dt"))
+
+
+def cutlass3x_types(m: re.Match[str], _text: str) -> str | None:
+    """CUTLASS 3.x ``gemm_<A>_<B>_<Acc>_<C>_<D>``: A and B are the MMA operands."""
+    return _one_or_mixed([m.group("a"), m.group("b")])
+
+
+def nvjet_types(m: re.Match[str], _text: str) -> str | None:
+    """nvjet ``<A/B><C><compute>`` letter code: h = FP16, t = BF16 (community reading). Other
+    letters are not documented, so they stay unknown."""
+    return {"h": "fp16", "t": "bf16"}.get(m.group("code")[0])
+
+
+def bmm_types(m: re.Match[str], _text: str) -> str | None:
+    """TRT-LLM ``bmm_<Out>_<A><B>_<Acc>``: the A/B operand types decide."""
+    return _one_or_mixed(re.findall(r"[A-Z][a-z0-9]+", m.group("ab")))
+
+
+_ATTN_TOKENS = re.compile(r"(?<![a-z0-9])(fp16|bf16|int8|e4m3|e5m2|e2m1|fp8|f16|f32|f8|"
+                          r"half_t|bfloat16_t)(?![a-z0-9])")
+
+
+def attention_tokens(_m: re.Match[str], text: str) -> str | None:
+    """Attention names spell their operand types (``fp16``, ``kv_e2m1``, ``qk_int8_sv_f8``): one
+    type -> that type, several -> mixed."""
+    return _one_or_mixed(_ATTN_TOKENS.findall(text))
+
+
+def xmma_traits(m: re.Match[str], _text: str) -> str | None:
+    return {"hmma": "fp16", "hmma_bf16": "bf16", "hmma_tf32": "tf32", "imma": "int8"}[m.group("k")]
+
+
+_LAMBDA_ARG = re.compile(r"\{lambda\(([^)]*)\)")
+
+
+def template_first_float(_m: re.Match[str], text: str) -> str | None:
+    """First floating/int8 type among template and lambda arguments; a name whose arguments are
+    only index types (int, long, bool) does no floating-point math: ``none``. ATen lambdas
+    (``{lambda(float)#1}``) name the element type, so they are read first."""
+    body = VALUE_CASTS.sub("", text)
+    for args in _LAMBDA_ARG.findall(body):
+        f = TEMPLATE_FLOAT.search(args)
+        if f:
+            return dtype(f.group(1))
+    f = TEMPLATE_FLOAT.search(body)
+    if f:
+        return dtype(f.group(1)) or dtype(f.group(1).split("::")[-1])
+    if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body):
+        return "none"
+    return None
+
+
+def template_conversion(_m: re.Match[str], text: str) -> str | None:
+    """Reformat/permutation kernels: the template lists source and destination types; two types
+    mean a conversion (``mixed``). copyVectorizedKernel's first type is the copy word, not data."""
+    body = VALUE_CASTS.sub("", text)
+    body = re.sub(r"copyVectorizedKernel<\s*\w+\s*,", "copyVectorizedKernel<", body)
+    lt = body.find("<")
+    if lt < 0:
+        return None
+    return _one_or_mixed([w for w in TEMPLATE_FLOAT.findall(body[lt:])])
+
+
+_GEMV_IO = re.compile(r"cublasGemvTensor\w*<\s*(?:const )?(\w+)")
+
+
+def cublas_gemv_io(_m: re.Match[str], text: str) -> str | None:
+    """cuBLAS gemv/gemmk1: the first template argument is the compute type, the
+    cublasGemvTensor<T> wrappers the I/O types; I/O differing from compute = mixed."""
+    f = TEMPLATE_FLOAT.search(VALUE_CASTS.sub("", text))
+    io = {dtype(t) for t in _GEMV_IO.findall(text)} - {None}
+    compute = dtype(f.group(1)) if f else None
+    if compute and io and io != {compute}:
+        return "mixed"
+    return compute
+
+
+def nccl_type(m: re.Match[str], text: str) -> str:
+    """NCCL names end in the reduction type; byte types (int8_t, i8, u8) are raw copies."""
+    t = re.search(r"_(int8_t|uint8_t|i8|u8|float|half|bfloat16|double|f32|f16|bf16|f64)(?![a-z0-9])", text)
+    if not t:
+        return "unknown"
+    return "none" if t.group(1) in ("int8_t", "uint8_t", "i8", "u8") else (dtype(t.group(1)) or "unknown")
+
+
+# --------------------------------------------------------------------------- Myelin op tokens
+# Myelin names list the fused ops as capitalised tokens: 10.x four letters (Tran, Resh, Cast,
+# Mean...), 8.x three letters (Tra, Res, Cas, Mea...). Both are reduced to three letters.
+MYELIN_NAME = re.compile(r"^__myl_(?:bb\d+_\d+_)?(?P<ops>[A-Z][A-Za-z]*)")
+MOVEMENT = frozenset({"Tra", "Res", "Mov", "Cop"})
+
+# (id, condition, op_class, reason). Conditions: "any" (one of these tokens present), "all"
+# (every one present), "only" (no token outside this set), "min" ({token: count}).
+MYELIN_OP_RULES: list[tuple[str, dict, str, str]] = [
+    ("op.myelin.gemm", {"any": {"Gem", "Fc", "Mm", "Bmm", "Mat"}}, "gemm",
+     "Myelin fused a matrix multiply (Gemm/Fc/Mm token)"),
+    ("op.myelin.quantize", {"all": {"Rou"}, "any": {"Cas", "Min", "Max", "Flo"}}, "quantize",
+     "scale, clamp, Round then Cast = (dynamic) quantization"),
+    ("op.myelin.softmax", {"all": {"Sub", "Exp", "Sum"}}, "reduction",
+     "max-subtract, Exp, Sum = softmax (counted as reduction)"),
+    ("op.myelin.norm_mean", {"min": {"Mea": 2}}, "normalization",
+     "two Means (mean and mean of squares) = LayerNorm/BatchNorm statistics"),
+    ("op.myelin.norm_mean_sub", {"all": {"Mea", "Sub", "Mul"}}, "normalization",
+     "Mean, Sub, Mul = centring and scaling: a normalization"),
+    ("op.myelin.norm_sqrt", {"all": {"Sqr", "Div"}}, "normalization",
+     "Sqrt then Div = dividing by a standard deviation: a normalization"),
+    ("op.myelin.reduce", {"any": {"Max", "Top", "Sum", "Mea", "Arg", "Min", "Red"},
+                          "only": {"Max", "Top", "Sum", "Mea", "Arg", "Min", "Red", "Div", "Mul",
+                                   "Add", "Sub", "Res", "Tra", "Cas", "Mov"}}, "reduction",
+     "a reduction token (Maxr, Topk, Sum, Mean) with only elementwise/movement ops around it"),
+    ("op.myelin.gather", {"any": {"Sli", "Con", "Gat", "Iot", "Sca", "Rep", "Pad"}}, "gather_scatter",
+     "Slice/Concat/Gather/Iota/Repl tokens: indexing and copying parts of tensors"),
+    ("op.myelin.permute", {"any": {"Tra"}, "only": MOVEMENT}, "permutation",
+     "only Transpose/Reshape/Move tokens with a Transpose: a data permutation"),
+    ("op.myelin.cast", {"any": {"Cas"}, "only": MOVEMENT | {"Cas"}}, "reformat",
+     "only Cast plus movement tokens: a type conversion"),
+    ("op.myelin.move", {"only": MOVEMENT}, "reformat", "only Move/Reshape/Copy tokens: a copy"),
+    ("op.myelin.pointwise", {}, "pointwise",
+     "elementwise tokens only (Add, Mul, Silu, Exp, Cast...): a fused pointwise kernel"),
+]
+
+
+def myelin_tokens(name: str) -> list[str] | None:
+    m = MYELIN_NAME.match(name)
+    if not m:
+        return None
+    ops = re.sub(r"_?(?:com_vec|Etc)$", "", m.group("ops"))
+    return [t[:3] for t in re.findall(r"[A-Z][a-z]*", ops) if t != "Etc"]
+
+
+def myelin_op(tokens: list[str]) -> tuple[str, str, str]:
+    """(op_class, rule id, reason) from Myelin op tokens, via MYELIN_OP_RULES."""
+    s = set(tokens)
+    for rid, cond, op, reason in MYELIN_OP_RULES:
+        if "any" in cond and not (s & cond["any"]):
+            continue
+        if "all" in cond and not cond["all"] <= s:
+            continue
+        if "only" in cond and not s <= cond["only"]:
+            continue
+        if "min" in cond and any(tokens.count(t) < n for t, n in cond["min"].items()):
+            continue
+        return op, rid, reason
+    raise AssertionError("the last Myelin rule matches everything")
+
+
+def myelin_op_value(_m: re.Match[str], text: str) -> tuple[str, str, str] | None:
+    toks = myelin_tokens(text)
+    return myelin_op(toks) if toks else None
+
+
+def myelin_cast_precision(_m: re.Match[str], text: str) -> str | None:
+    """A Myelin kernel of only Cast and movement ops converts between types: ``mixed``."""
+    toks = myelin_tokens(text)
+    if toks and "Cas" in toks and set(toks) <= MOVEMENT | {"Cas"}:
+        return "mixed"
+    return None
+
+
+# --------------------------------------------------------------------------- copies
+MEMCPY_RULES: list[Rule] = [
+    R("copy.memset", r"^\[?(?:CUDA )?memset\b", "memset",
+      "nsys names driver memsets '[CUDA memset]' (and 'Memset (...)' in stats): no SM kernel", re.I),
+    R("copy.memcpy", r"^\[?(?:CUDA )?memcpy\b", "memcpy",
+      "nsys names copy-engine copies '[CUDA memcpy HtoD]' / '[CUDA memcpy Host-to-Device]' / "
+      "'Memcpy HtoD (Pinned -> Device)': not an SM kernel", re.I),
+]
+
+# --------------------------------------------------------------------------- unit
+UNIT_RULES: list[Rule] = [
+    # 1. CUDA-core markers win.
+    R("unit.ffma", r"_ffma(?:_|$)", "cuda_core", "'_ffma' = FP32 fused multiply-add on CUDA cores"),
+    R("unit.simt", r"(?:^|[_:])simt(?:_|$)", "cuda_core", "'simt' = CUDA-core (SIMT) math path"),
+    R("unit.sm5x_sm6x", r"(?<![A-Za-z0-9])sm[56]\d_", "cuda_core",
+      "an sm50/sm60-family kernel must run on Maxwell/Pascal, which have no Tensor Cores"),
+    R("unit.maxwell_pascal", r"(?:^|_)(?:kepler|maxwell|pascal)_", "cuda_core",
+      "maxwell_/pascal_ kernel families predate Tensor Cores"),
+    R("unit.splitkv_combine", r"splitkv_combine", "cuda_core",
+      "split-KV combine is a log-sum-exp reduction of partial outputs, no MMA"),
+    R("unit.xmma_pooling", r"xmma_pooling", "cuda_core",
+      "pooling has no matrix multiply ('IMMA' in a pooling name is the INT8 data layout)"),
+    R("unit.legacy_no_shape", r"(?:^|_)(?:s|h|d|c|z|gc|i)(?:gemm|cudnn)(?=[_<(]|$|Ex)", "cuda_core",
+      "legacy cuBLAS/cuDNN name without an MMA shape (sgemm, hcudnn, icudnn int8x4 DP4A, gcgemm)"),
+    # 2. Tensor Core evidence.
+    R("unit.mma_token", r"tensor\d+x\d+x\d+|sptensor|warpgroupsize|gmmastage|cgasize|"
+      r"(?i:[hiw]mma|[hiw]?gmma|tcgen05|tiledmma|mmaatom|tensorop)", "tensor_core",
+      "MMA instruction token (tensorMxNxK, hmma/imma/wmma, gmma, warpgroupsize, tensorop)"),
+    R("unit.legacy_shape", r"(?:^|_)[hsid](?:884|1688|16816|8816|16832|8832|1684|161616|\d+x\d+x\d+)"
+      r"(?:tf32)?(?:gemm|cudnn|fprop|dgrad|wgrad)", "tensor_core",
+      "legacy/CUTLASS MMA shape (h884, s1688, h16816, i8816, i16832...) = Tensor Core instruction"),
+    R("unit.xmma_mma_types", rf"(?<![a-z0-9]){_T}{_T}_(?:bf16|tf32|f16|i8|e4m3|e5m2|e2m1){_T}_{_T}(?=_|$)",
+      "tensor_core",
+      "xmma type block whose MMA input is a Tensor Core type (f16/bf16/tf32/i8/fp8); CUDA-core "
+      "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
+    R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
+      r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
+      r"BlockScaled\w*Gemm", "tensor_core",
+      "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
+      "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM)"),
+    # 3. Other known CUDA-core families that compute.
+    R("unit.cudnn_simt_conv", r"wgrad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
+      r"[Ww]inograd|fft2d_|fft_|im2col|conv2d_grouped_direct|depthwise",
+      "cuda_core",
+      "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
+      "use FFMA, not MMA"),
+    R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm",
+      "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
+]
+# Unit rule applied after op_class: these classes never use MMA instructions.
+NON_MMA_OPS = frozenset({"reformat", "permutation", "pointwise", "normalization", "reduction",
+                         "pooling", "resize", "quantize", "gather_scatter", "plugin",
+                         "communication", "other"})
+
+# --------------------------------------------------------------------------- precision
+PRECISION_RULES: list[Rule] = [
+    R("prec.offsets", r"compute\w*Offsets", "none", "offset tables for implicit GEMM: index math"),
+    R("prec.cub_index", r"cub::Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
+      "CUB device-wide sort/scan/compact: index work"),
+    R("prec.nccl", r"nccl", nccl_type, "NCCL names end in the reduction type"),
+    R("prec.xmma_types", XMMA_TYPES, xmma_math_type,
+      "xmma/cask type block: the third token is the math (MMA input) type"),
+    R("prec.hmma_first_layer", rf"_(?P<dt>{_T}){_T}{_T}_", first_group_dtype,
+      "first-layer hmma kernel '<in><filter><acc>' block: the input type"),
+    R("prec.cutlass3x", rf"cutlass3x_\w*?gemm_(?P<a>{_T})_(?P<b>{_T})_", cutlass3x_types,
+      "CUTLASS 3.x element tokens after 'gemm': A and B operand types"),
+    R("prec.legacy_imma", r"(?:^|_)i(?:8816|16832|8832|\d+x\d+x\d+)(?:gemm|cudnn|fprop|dgrad|wgrad)",
+      "int8", "integer MMA shape (i8816, i16832) = INT8 Tensor Core math"),
+    R("prec.legacy_io_token", r"^(?=.*(?:^|_)[hsi](?:884|1688|16816|8816|16832|1684|161616|\d+x\d+x\d+)"
+      r"(?:tf32)?(?:gemm|cudnn|fprop|dgrad|wgrad)).*?_(?P<dt>bf16|fp16|f16|tf32|int8|s8|e4m3|e5m2)(?=_|$)",
+      first_group_dtype, "legacy/CUTLASS name with an MMA shape and an explicit element token"),
+    R("prec.legacy_h_shape", r"(?:^|_)h(?:884|1688|16816|161616|\d+x\d+x\d+)(?:gemm|cudnn|fprop|dgrad|wgrad)",
+      "fp16", "'h' accumulator with an MMA shape and no other element token: FP16 MMA"),
+    R("prec.legacy_s1688_tf32", r"(?:^|_)s(?:1688|1684)(?:tf32)?(?:gemm|cudnn|fprop|dgrad|wgrad)",
+      "tf32", "FP32-accumulate 16x8x8 MMA with no FP16/BF16 element token = TF32 (Ampere+)"),
+    R("prec.legacy_fp16_sgemm", r"(?:^|_)fp16_s(?:gemm|cudnn)", "mixed",
+      "'fp16_sgemm': FP16 storage, FP32 FFMA math"),
+    R("prec.legacy_int8x4", r"int8x4|(?:^|_)i(?:gemm|cudnn)(?=[_<(]|$)", "int8",
+      "int8x4 / icudnn = INT8 DP4A math"),
+    R("prec.legacy_s", r"(?:^|_)(?:s|c|gc)(?:gemm|cudnn)(?=[_<(]|$|Ex)", "fp32",
+      "legacy 's'/'c' (single, complex single) GEMM/conv without an MMA shape = FP32 math"),
+    R("prec.legacy_h", r"(?:^|_)h(?:gemm|cudnn)(?=[_<(]|$)", "fp16", "legacy 'h' GEMM/conv = FP16 math"),
+    R("prec.legacy_d", r"(?:^|_)(?:d|z)(?:gemm|cudnn)(?=[_<(]|$)", "fp64", "legacy 'd'/'z' = FP64 math"),
+    R("prec.nvjet", r"nvjet_(?:sm\d+_)?(?P<code>[a-z]{3})_", nvjet_types,
+      "nvjet type letters: h = FP16, t = BF16"),
+    R("prec.bmm", r"bmm_[A-Z][A-Za-z0-9]*_(?P<ab>(?:[A-Z][a-z]*\d+[a-z]*\d*)+)_", bmm_types,
+      "TRT-LLM bmm: the A/B type token (E2m1 = FP4, E4m3 = FP8)"),
+    R("prec.sdpa_16bit", r"_sdpa_\w*_f16", "unknown",
+      "cuDNN SDPA 'f16' names the 16-bit family; the same kernel runs for BF16"),
+    R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|attention|attn", attention_tokens,
+      "attention names spell their operand types"),
+    R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
+    R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
+    R("prec.chw2", r"[Nn]chhw2|CHW2", "fp16", "CHW2 (NC/2HW2) is TensorRT's FP16-only vectorized layout"),
+    R("prec.quant_word", r"(?:^|[_:])_?(?P<dt>NVFP4|FP8|FP4|E4M3|E2M1)(?=[A-Za-z_])", first_group_dtype,
+      "quantization kernel names its low-precision type (NVFP4, FP8)"),
+    R("prec.pool_format", r"xmma_pooling\w*?(?P<dt>FP16|FP32|INT8|IMMA|kHALF|kFLOAT|kINT8)",
+      first_group_dtype, "TensorRT pooling names carry the tensor format type (FP16FP32NHWC, kHALF)"),
+    R("prec.trt_dtype_word", r"(?<![A-Za-z0-9])sm\d+_(?:xmma|trt)\w*?(?P<dt>fp16|fp32|bf16|int8|FP16|FP32|BF16|INT8)",
+      first_group_dtype, "TensorRT kernel name spelling its data type (fp32, FP16NHWC)"),
+    R("prec.cublas_gemv", r"cublasGemvTensor", cublas_gemv_io,
+      "cuBLAS gemv: compute type vs. I/O tensor types"),
+    R("prec.conversion_template", r"genericReformat|copyPackedKernel|copyVectorizedKernel|"
+      r"permutationKernel|[Nn]chwTo|[Nn]hwcTo", template_conversion,
+      "reformat/permutation template lists source and destination types"),
+    R("prec.xmma_traits", r"_(?P<k>hmma_bf16|hmma_tf32|hmma|imma)_\w*?traits", xmma_traits,
+      "xmma Kernel_traits name the MMA: hmma = FP16 inputs (the suffix is the accumulator), imma = INT8"),
+    R("prec.cutlass_element", r"(?<![A-Za-z0-9])(?P<dt>tfloat32_t|bfloat16_t|half_t|float_e4m3_t|"
+      r"float_e5m2_t|float_e2m1_t)(?![A-Za-z0-9])", first_group_dtype,
+      "CUTLASS element type in the template (tfloat32_t, half_t, bfloat16_t)"),
+    R("prec.template", r"[<(]", template_first_float,
+      "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
+]
+
+# --------------------------------------------------------------------------- op_class
+OP_RULES: list[Rule] = [
+    R("op.communication", r"nccl", "communication", "NCCL collective/point-to-point kernel"),
+    R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
+      "reduction", "split-K / split-KV partial results summed after the main kernel"),
+    R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
+      r"multihead|[Aa]ttention|_attn|_sdpa_|qk_int8_sv", "attention",
+      "fused attention family (fmha, flash, mha, cuDNN SDPA)"),
+    R("op.myelin", r"^__myl_", myelin_op_value, "Myelin kernel: the op tokens in the name tell the class"),
+    R("op.imma_tile", r"k[IH]MMA_V\d_TILE", "convolution",
+      "TensorRT conv(+act+pool) tactic named by its IMMA/HMMA tile"),
+    R("op.softmax", r"(?i)softmax", "reduction", "softmax (a row reduction, counted as reduction)"),
+    R("op.offsets", r"compute\w*Offsets", "other", "offset tables for implicit GEMM convolutions"),
+    R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
+      r"direct_copy_kernel|[Rr]eformat|to_copy_kernel", "reformat",
+      "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
+    R("op.permutation", r"permutationKernel|(?<![A-Za-z])permute_|(?<!cublas)[Tt]ranspose|SwapDimension|"
+      r"[Ss]huffle", "permutation",
+      "transpose/permute kernel"),
+    R("op.pooling", r"(?i)(?<!act_)pool", "pooling", "pooling kernel"),
+    R("op.normalization", r"(?i)layer_?norm|batch_?norm|group_?norm|instance_?norm|rms_?norm|"
+      r"(?:^|_|::)bn_(?:fw|bw)|GammaBeta|norm_kernel|rsqrt\w*(?:mean|norm)|mean\w*rsqrt|"
+      r"(?:mean|var)\w*pow\w*rsqrt", "normalization", "normalization (batch/layer/group/RMS norm)"),
+    R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq", "quantize",
+      "quantize/dequantize kernel"),
+    R("op.plugin", r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
+      r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI", "plugin",
+      "TensorRT plugin kernel (NMS, crop-and-resize, RoIAlign, proposals)"),
+    R("op.resize", r"(?i)resize|upsample|interpolat", "resize", "resize/upsample kernel"),
+    R("op.index_helper", r"(?i)cub::|bounds_check|linearize_index|bucketize|offsets_range|"
+      r"compute_cuda_kernel|ClassNLLCriterion|_loss", "other",
+      "index/sort/scan helpers and loss kernels: no op class of their own"),
+    R("op.gather", r"(?i)slice(?!d)|gather|scatter|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
+      r"(?:^|_)pad(?:_|$)", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
+    R("op.convolution", r"(?i)conv(?!ert)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|implicit_gemm",
+      "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT)"),
+    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA", "gemm",
+      "matrix multiply (GEMM/GEMV)"),
+    R("op.reduction", r"(?i)reduce|reduction|argmax|argmin|topk|sum_kernel|norm_kernel|cumsum",
+      "reduction", "reduction kernel"),
+    R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
+      r"dropout|fill|functor|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_", "pointwise",
+      "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
+]

@@ -1,0 +1,91 @@
+"""The layer-level view: one row per engine layer with its class, unit, precision and time."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+# Layer types the classifier's LayerType map does not list yet (seen in real engines).
+_EXTRA_LAYER_OPS = {
+    "cudadepthwiseconvolution": "convolution", "caskgemmconvolution": "convolution",
+    "fusedconvactconvolution": "convolution", "convactpool": "convolution",
+    "tiledpooling": "pooling", "cudapooling": "pooling", "cudasoftmax": "reduction",
+    "logsoftmaxtopk": "reduction", "constant": "other", "noop": "other",
+}
+VIEW_COLUMNS = ["name", "layer_type", "op_class", "precision", "math_precision", "is_reformat",
+                "reformat_reason", "unit", "tactic_name", "time_ns", "share"]
+
+
+def reformat_reason(name: str, layer_type: str, origin: str) -> str:
+    """Why a layer counts as a reformat: its Origin (REFORMAT, QDQ, ...), the inserted-copy name,
+    or the MyelinReformat type; "" for other layers."""
+    if origin:
+        return origin
+    if name.startswith("Reformatting CopyNode"):
+        return "Reformatting CopyNode"
+    if re.search(r" (input|output) reformatter \d+$", name):
+        return "reformatter (TensorRT 7)"
+    if layer_type in ("Reformat", "MyelinReformat"):
+        return layer_type
+    return ""
+
+
+def _classify(tactic: str, layer_type: str, precision: str):
+    try:
+        from trtprof.classifier import LAYER_TYPE_OPS, classify, refine
+    except ImportError:   # classifier not installed: say unknown rather than guess
+        op = _EXTRA_LAYER_OPS.get(layer_type.lower(), "other")
+        return "unknown", "unknown", op
+    kc = refine(classify(tactic or ""), tactic_name=None, layer_type=layer_type)
+    op = kc.op_class
+    key = layer_type.lower().replace("_", "")
+    if LAYER_TYPE_OPS.get(key) is None and key in _EXTRA_LAYER_OPS and op == "other":
+        op = _EXTRA_LAYER_OPS[key]
+    unit = kc.unit
+    if unit == "unknown" and op in ("reformat", "permutation", "pointwise", "pooling",
+                                    "reduction", "gather_scatter"):
+        unit = "cuda_core"   # these classes never use MMA instructions
+    return unit, kc.precision, op
+
+
+def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per layer: class (op_class from the tactic name, else the LayerType), unit
+    (tensor_core/cuda_core/unknown via ``trtprof.classifier``), I/O precision, the kernel's math
+    precision, reformat flag and reason, and time from the profile (avg ms -> int ns, <NA> when
+    absent) with its share of the profiled total. Profile rows are joined **by name**; notes on
+    mismatches are in ``frame.attrs["notes"]``."""
+    notes: list[str] = []
+    if (layers is None or layers.empty) and profile is not None and not profile.empty:
+        layers = pd.DataFrame({"name": profile["name"]})
+        notes.append("no engine layer information: layer names from the profile only")
+    rows = []
+    for rec in (layers.to_dict("records") if layers is not None else []):
+        name = rec.get("name", "")
+        ltype = rec.get("layer_type") or ""
+        tactic = rec.get("tactic_name") or ""
+        prec = rec.get("precision") or "unknown"
+        origin = rec.get("reformat_origin") or rec.get("origin") or ""
+        is_ref = bool(rec.get("is_reformat", False))
+        unit, math_prec, op = _classify(tactic, ltype, prec)
+        if is_ref:
+            op = "reformat" if op in ("other", "reformat") else op
+        rows.append({"name": name, "layer_type": ltype, "op_class": op, "precision": prec,
+                     "math_precision": math_prec, "is_reformat": is_ref,
+                     "reformat_reason": reformat_reason(name, ltype, origin) if is_ref else "",
+                     "unit": unit, "tactic_name": tactic})
+    view = pd.DataFrame(rows, columns=VIEW_COLUMNS[:-2])
+    view["is_reformat"] = view["is_reformat"].astype(bool)
+    if profile is not None and not profile.empty:
+        from trtprof.parsers.profile_json import join_profile
+        joined, join_notes = join_profile(view, profile)
+        notes.extend(join_notes)
+        ns = (joined["avg_ms"] * 1e6).round()
+        view["time_ns"] = pd.array([int(v) if pd.notna(v) else pd.NA for v in ns], dtype="Int64")
+        total = view["time_ns"].sum(skipna=True)
+        view["share"] = (view["time_ns"].astype("Float64") / total).astype("float64") if total else float("nan")
+    else:
+        view["time_ns"] = pd.array([pd.NA] * len(view), dtype="Int64")
+        view["share"] = float("nan")
+    view.attrs["notes"] = notes
+    return view
