@@ -1,0 +1,69 @@
+"""NVTX projection primitives on hand-made ranges (the grammar of containment, not a corpus)."""
+
+import numpy as np
+import pandas as pd
+
+from trtprof.attribution import NONE, innermost, top_level
+
+
+def ranges(rows):
+    df = pd.DataFrame(rows, columns=["tid", "start", "end", "name"])
+    df["_neg"] = -df["end"]
+    return df.sort_values(["tid", "start", "_neg"], ignore_index=True).drop(columns="_neg")
+
+
+def q(r, tid, start, end):
+    return innermost(r, np.array(tid), np.array(start), np.array(end))
+
+
+def test_innermost_nested_push_pop():
+    r = ranges([(1, 0, 100, "enqueue"), (1, 10, 20, "conv"), (1, 30, 60, "block"),
+                (1, 35, 40, "relu")])
+    names = r["name"].to_numpy()
+    got = q(r, [1, 1, 1, 1, 1], [12, 36, 45, 70, 150], [13, 37, 46, 71, 151])
+    assert [names[i] if i != NONE else None for i in got] == [
+        "conv", "relu", "block", "enqueue", None]
+
+
+def test_launch_must_lie_entirely_inside():
+    r = ranges([(1, 0, 100, "enqueue"), (1, 10, 20, "conv")])
+    # starts inside conv, ends after it: only the outer range contains the call
+    assert r["name"][q(r, [1], [15], [25])[0]] == "enqueue"
+
+
+def test_other_thread_is_not_attributed():
+    r = ranges([(1, 0, 100, "enqueue")])
+    assert q(r, [2], [10], [11])[0] == NONE
+
+
+def test_overlapping_start_end_ranges_pick_latest_start():
+    # start/end ranges may cross; the innermost is the latest-starting one that contains the call
+    r = ranges([(1, 0, 50, "a"), (1, 5, 100, "b"), (1, 60, 70, "c")])
+    names = r["name"].to_numpy()
+    got = q(r, [1, 1, 1], [10, 65, 80], [11, 66, 81])
+    assert list(names[got]) == ["b", "c", "b"]
+
+
+def test_many_ranges_match_brute_force():
+    rng = np.random.default_rng(1)
+    rows = []
+    for t in (1, 2):
+        for _ in range(300):
+            s = int(rng.integers(0, 10_000))
+            rows.append((t, s, s + int(rng.integers(1, 800)), "r"))
+    r = ranges(rows)
+    qt = rng.integers(1, 3, 500)
+    qs = rng.integers(0, 10_000, 500)
+    qe = qs + rng.integers(0, 50, 500)
+    got = innermost(r, qt, qs, qe)
+    tid, st, en = r["tid"].to_numpy(), r["start"].to_numpy(), r["end"].to_numpy()
+    for i in range(500):
+        ok = np.flatnonzero((tid == qt[i]) & (st <= qs[i]) & (en >= qe[i]))
+        want = ok[-1] if len(ok) else NONE   # sorted by start: the last is the latest start
+        assert got[i] == want or st[got[i]] == st[want]
+
+
+def test_top_level_drops_nested_execution_ranges():
+    r = ranges([(1, 0, 100, "execute"), (1, 5, 90, "enqueue"), (1, 200, 300, "execute"),
+                (2, 50, 60, "enqueue")])
+    assert list(r["name"][top_level(r)]) == ["execute", "execute", "enqueue"]

@@ -1,0 +1,75 @@
+"""CLI surface: commands, formats, saved reports, compressed traces, entry points."""
+
+import json
+import lzma
+import subprocess
+import sys
+
+import pytest
+
+from conftest import NSYS_DIR, need_realdata
+
+MF = "memfusion_resnet_trt_fp16_rtx3090__nsys2023.1.2_orig.sqlite"
+
+
+def test_every_command_has_help(run_cli):
+    from trtprof.cli import main
+    for name in main.commands:
+        code, out, _ = run_cli(name, "--help")
+        assert code == 0 and "Usage:" in out
+
+
+def test_python_dash_m():
+    res = subprocess.run([sys.executable, "-m", "trtprof", "--version"], capture_output=True,
+                         text=True)
+    assert res.returncode == 0 and "trtprof" in res.stdout
+
+
+def test_json_save_and_rerender(run_cli, tmp_path):
+    need_realdata()
+    saved = tmp_path / "r.json"
+    code, out, _ = run_cli("analyze", NSYS_DIR / MF, "--format", "json", "--save", saved)
+    assert code == 0
+    report = json.loads(out)
+    for key in ("schema_version", "tool", "inputs", "gpu", "window", "metrics", "layers",
+                "kernels", "findings"):
+        assert key in report
+    assert report["inputs"][0]["kind"] == "nsys-sqlite"
+    assert json.loads(saved.read_text()) == report
+    code, out2, _ = run_cli("analyze", saved, "--format", "json")
+    assert code == 0 and json.loads(out2)["metrics"] == report["metrics"]
+
+
+def test_text_output_fits_100_columns(run_cli):
+    need_realdata()
+    code, out, _ = run_cli("analyze", NSYS_DIR / MF, "--top", "5")
+    assert code == 0
+    assert "GEMM share" in out and "Top 5 layers" in out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    assert "\x1b[" not in out          # plain when not a terminal
+
+
+def test_compressed_trace(run_cli, tmp_path):
+    need_realdata()
+    xz = tmp_path / "t.sqlite.xz"
+    xz.write_bytes(lzma.compress((NSYS_DIR / MF).read_bytes()))
+    code, out, _ = run_cli("analyze", xz, "--format", "json")
+    assert code == 0 and json.loads(out)["metrics"]["kernel_count"] == 36
+
+
+def test_bad_threshold_option(run_cli):
+    need_realdata()
+    code, _, err = run_cli("analyze", NSYS_DIR / MF, "--threshold", "nonsense")
+    assert code == 2 and "RULE.NAME=VALUE" in err
+
+
+def test_config_unknown_key(tmp_path):
+    from trtprof.config import load_config
+    from trtprof.errors import UsageError
+    cfg = tmp_path / "trtprof.toml"
+    cfg.write_text("[analyze]\ngemm_targt = 0.8\n")
+    with pytest.raises(UsageError, match="gemm_targt"):
+        load_config(cfg)
+    cfg.write_text("[analyze\n")
+    with pytest.raises(UsageError, match="invalid TOML"):
+        load_config(cfg)
