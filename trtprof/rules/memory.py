@@ -1,0 +1,107 @@
+"""pageable_memcpy and sync_memcpy: host <-> device copies that stall the pipeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trtprof.rules import Context, Finding, rule
+from trtprof.rules._common import fmt_ns, pct, severity, threshold
+
+_SYNC_COPY = {"cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy3D", "cudaMemcpyToSymbol",
+              "cudaMemcpyFromSymbol", "cuMemcpyHtoD", "cuMemcpyDtoH", "cuMemcpyDtoD",
+              "cuMemcpy", "cuMemcpy2D", "cuMemcpy3D"}
+
+
+def _copies(ctx: Context) -> pd.DataFrame:
+    ops = ctx.frames["window"].ops
+    return ops[ops["kind"] == "memcpy"]
+
+
+def _kernel_time(ctx: Context) -> int:
+    return int((ctx.report.get("metrics") or {}).get("kernel_time_ns") or 0)
+
+
+@rule("pageable_memcpy", needs=("trace",), high_share=0.10, medium_share=0.03)
+def pageable_memcpy(ctx: Context) -> list[Finding]:
+    """Host <-> device copies from/to pageable host memory (over the whole trace: inputs are
+    usually copied outside enqueue). Async copies on pageable memory are staged and
+    synchronous. Saving estimated from the trace's own pinned copies when it has some.
+
+    Thresholds: high_share (0.10), medium_share (0.03) of copy time / window GPU kernel time.
+    """
+    c = _copies(ctx)
+    # Copies before the first inference are setup (weights, warm-up buffers), not the loop.
+    win = ctx.frames["window"].in_window
+    if len(win):
+        c = c[c["end"] >= win["start"].min()]
+    src, dst = c["src_kind"].astype(str), c["dst_kind"].astype(str)
+    host = c["copy_kind"].astype(str).isin(("HtoD", "DtoH"))
+    pageable = host & ((src == "pageable") | (dst == "pageable"))
+    pinned = host & ((src == "pinned") | (dst == "pinned"))
+    p = c[pageable]
+    if not len(p):
+        return []
+    t = int(p["duration"].sum())
+    ev, saving = [], 0
+    for kind, g in p.groupby(p["copy_kind"].astype(str), observed=True):
+        bw = g["bytes"].sum() / g["duration"].sum() if g["duration"].sum() else 0
+        ev.append(f"{kind} pageable: {len(g)} copies, {g['bytes'].sum() / 1e6:.1f} MB, "
+                  f"{fmt_ns(g['duration'].sum())} ({bw:.2f} GB/s)")
+        q = c[pinned & (c["copy_kind"].astype(str) == kind)]
+        if len(q) and q["duration"].sum():
+            bw_pin = q["bytes"].sum() / q["duration"].sum()
+            ev.append(f"{kind} pinned in the same trace: {len(q)} copies at {bw_pin:.2f} GB/s")
+            if bw_pin > bw:
+                saving += int(g["duration"].sum() - g["bytes"].sum() / bw_pin)
+    kt = _kernel_time(ctx)
+    share = t / kt if kt else None
+    if share is not None:
+        ev.append(f"pageable copy time = {pct(share)} of the window's GPU kernel time")
+    return [Finding(
+        kind="pageable_memcpy",
+        severity=severity(share, threshold(ctx, "pageable_memcpy", "high_share"),
+                          threshold(ctx, "pageable_memcpy", "medium_share")),
+        title=f"{len(p)} copies use pageable host memory ({fmt_ns(t)})",
+        message=(f"{len(p)} host<->device copies read or write pageable memory: {fmt_ns(t)} of "
+                 "copy time. The driver stages them through a pinned buffer, so they run "
+                 "slower and cudaMemcpyAsync becomes synchronous with the host."),
+        layers=[], kernels=[], time_ns=t, saving_ns=saving or None, evidence=ev, share=share,
+        recommendation=("Allocate the host input/output buffers as pinned memory "
+                        "(cudaMallocHost / cudaHostAlloc, torch `pin_memory()`, "
+                        "cuda-python cudart.cudaMallocHost) and reuse them across inferences; "
+                        "then the copies can overlap compute on another stream."))]
+
+
+@rule("sync_memcpy", needs=("trace", "api"), min_bytes=65536)
+def sync_memcpy(ctx: Context) -> list[Finding]:
+    """Synchronous copy API calls (cudaMemcpy, not ...Async) that block the host thread;
+    host-to-device copies of at most min_bytes are exempt, as in `nsys analyze`.
+
+    Thresholds: min_bytes (65536).
+    """
+    api = ctx.inputs.trace.api
+    ops = ctx.frames["window"].ops
+    calls = api[api["name"].astype(str).isin(_SYNC_COPY)]
+    if not len(calls):
+        return []
+    c = ops[ops["kind"] == "memcpy"][["correlation_id", "pid", "bytes", "copy_kind",
+                                      "duration"]]
+    j = calls.merge(c, on=["correlation_id", "pid"], how="left")
+    small = (j["copy_kind"].astype(str) == "HtoD") & \
+        (j["bytes"].fillna(0) <= threshold(ctx, "sync_memcpy", "min_bytes"))
+    j = j[~small]
+    if not len(j):
+        return []
+    host_ns = int((j["end"] - j["start"]).sum())
+    ev = [f"{n}: {k} calls" for n, k in j["name"].astype(str).value_counts().items()]
+    ev.append(f"host time blocked in these calls: {fmt_ns(host_ns)}")
+    return [Finding(
+        kind="sync_memcpy", severity="low" if host_ns < 1_000_000 else "medium",
+        title=f"{len(j)} synchronous memcpy calls",
+        message=(f"{len(j)} synchronous copy calls block the host thread for {fmt_ns(host_ns)} "
+                 "in total; nothing else can be queued meanwhile."),
+        layers=[], kernels=[], time_ns=int(j["duration"].fillna(0).sum()), saving_ns=None,
+        evidence=ev, share=None,
+        recommendation=("Use cudaMemcpyAsync on the inference stream with pinned buffers and "
+                        "synchronise once per inference (cudaStreamSynchronize after the "
+                        "output copy)."))]

@@ -1,0 +1,299 @@
+"""int8_fallback and cuda_core_gemm: where an engine computes in a slower precision or on a
+slower unit than it could."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from trtprof.rules import Context, Finding, rule
+from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_inference,
+                                   precision_of, reformat_target, severity, threshold, total_time)
+
+FLOAT_PRECISIONS = ("fp32", "fp16", "bf16")
+_NO_WORK_TYPES = ("NoOp", "Constant", "Shuffle", "Identity")
+
+
+def _flags(ctx: Context) -> dict[str, bool]:
+    """Precision flags from the log's build options or the trace's capture command."""
+    out: dict[str, bool] = {}
+    flags = getattr(getattr(ctx.inputs, "log", None), "build_flags", None) or {}
+    for p in ("int8", "fp16", "best", "fp8", "bf16"):
+        if flags.get(p):
+            out[p] = True
+    cmd = getattr(getattr(ctx.inputs, "trace", None), "capture_command", None) or ""
+    if "trtexec" in cmd:
+        for p in ("int8", "fp16", "best", "fp8", "bf16"):
+            if re.search(rf"--{p}\b", cmd):
+                out[p] = True
+    return out
+
+
+@dataclass
+class Fallback:
+    evidence: list[str]                 # why this is an INT8 engine
+    layers: list[str]                   # compute layers running in FP32/FP16
+    reformats: list[str]                # reformat layers next to them
+    frame: pd.DataFrame                 # the fallback layers' rows
+    missing_scales: list[str] = field(default_factory=list)
+
+
+def fallback_analysis(ctx: Context) -> Fallback | None:
+    """The INT8 engine's float layers and their reformatters (None when not an INT8 engine).
+    Shared by int8_fallback, reformat and cuda_core_gemm so one cause gives one finding."""
+    if hasattr(ctx, "_fallback"):
+        return ctx._fallback
+    ctx._fallback = None
+    layers = layer_frame(ctx)
+    why: list[str] = []
+    prec_share = (ctx.report.get("metrics") or {}).get("precision_share") or {}
+    if prec_share.get("int8"):
+        why.append(f"INT8 kernels take {pct(prec_share['int8'])} of GPU time")
+    flags = _flags(ctx)
+    if flags.get("int8") or flags.get("best"):
+        why.append("built with " + " ".join(f"--{f}" for f in ("int8", "best") if flags.get(f)))
+    eprec = layers["engine_precision"].astype(str)
+    n_int8 = int((eprec == "int8").sum())
+    if n_int8:
+        why.append(f"{n_int8} engine layers have INT8 formats")
+    if not why or not len(layers):
+        return None
+    prec = pd.Series([precision_of(r) for r in layers.to_dict("records")], index=layers.index)
+    ltype = layers["layer_type"].astype(str)
+    time = layers["time_ns"]
+    compute = ~layers["is_reformat"] & ~ltype.isin(_NO_WORK_TYPES) & \
+        ~layers["op_class"].astype(str).isin(("memcpy", "memset", "reformat")) & \
+        (time.isna() | (time > 0))
+    fb = layers[compute & prec.isin(FLOAT_PRECISIONS)].assign(prec=prec)
+    if not len(fb):
+        return None
+    # Reformats adjacent (in execution order) to a fallback layer, or named for it.
+    names = set(fb["name"])
+    pos = layers.index[layers["name"].isin(names)]
+    near = set()
+    is_rf = layers["is_reformat"] & (layers["reformat_origin"].astype(str) != "QDQ")
+    for p in pos:
+        for q in (p - 1, p + 1):
+            if q in layers.index and is_rf.loc[q]:
+                near.add(layers.at[q, "name"])
+    near |= {n for n in layers.loc[is_rf, "name"] if reformat_target(n) in names}
+    scales = list(getattr(getattr(ctx.inputs, "log", None), "missing_scale_tensors", None) or [])
+    ctx._fallback = Fallback(evidence=why, layers=list(fb["name"]),
+                             reformats=[n for n in layers["name"] if n in near], frame=fb,
+                             missing_scales=scales)
+    return ctx._fallback
+
+
+@rule("int8_fallback", needs=("any:trace|engine",), high_share=0.10, medium_share=0.03)
+def int8_fallback(ctx: Context) -> list[Finding]:
+    """In an INT8 engine (INT8 kernels, --int8/--best, or Int8 formats), the compute layers that
+    run in FP32/FP16, with the reformatters around them and the log's missing-scale warnings.
+
+    Thresholds: high_share (0.10), medium_share (0.03) of GPU time (layers + reformats).
+    """
+    fa = fallback_analysis(ctx)
+    if fa is None:
+        return []
+    layers = layer_frame(ctx)
+    total = total_time(ctx)
+    rf = layers[layers["name"].isin(fa.reformats)]
+    t_layers = int(fa.frame["time_ns"].fillna(0).sum())
+    t_rf = int(rf["time_ns"].fillna(0).sum())
+    at_stake = t_layers + t_rf
+    share = at_stake / total if total else None
+    ev = list(fa.evidence)
+    for r in fa.frame.to_dict("records"):
+        t = r.get("time_ns")
+        ev.append(f"{r['name']}: {r['prec'].upper()}"
+                  + (f", {fmt_ns(t)} ({pct(t / total)})" if t == t and t is not None and total
+                     else "")
+                  + (f", kernel {str(r['top_kernel'])[:70]}" if r.get("top_kernel") else ""))
+    for r in rf.to_dict("records"):
+        ev.append(f"reformat {r['name']}: {fmt_ns(r['time_ns'])}")
+    if fa.missing_scales:
+        shown = ", ".join(fa.missing_scales[:8])
+        ev.append(f"log: {len(fa.missing_scales)} tensors have no INT8 scale "
+                  f"(\"Missing scale and zero-point\"): {shown}"
+                  + (" ..." if len(fa.missing_scales) > 8 else ""))
+    qat = (layers["reformat_origin"].astype(str) == "QDQ").any() or \
+        layers["name"].astype(str).str.contains("QuantizeLinear|DequantizeLinear").any()
+    flags = _flags(ctx)
+    parts = []
+    if qat:
+        parts.append("This is an explicitly quantized (Q/DQ) network: TensorRT runs a layer in "
+                     "INT8 only where Q/DQ nodes surround it. Insert QuantizeLinear/"
+                     "DequantizeLinear pairs on the inputs of these layers (pytorch-quantization "
+                     "or onnx-graphsurgeon); for pooling, quantize its input so it runs in INT8.")
+    else:
+        parts.append("Give these tensors INT8 scales: calibrate with data that reaches them "
+                     "(or set dynamic ranges), then check the build log has no \"Missing scale\" "
+                     "warnings. Where an INT8 kernel exists you can force it with "
+                     "`--precisionConstraints=obey --layerPrecisions=<layer>:int8`.")
+    if not flags.get("fp16") and not flags.get("best") and \
+            (fa.frame["prec"] == "fp32").any():
+        parts.append("Layers that must stay in floating point should at least run in FP16: add "
+                     "--fp16 (or build with --best).")
+    if fa.frame["name"].astype(str).str.contains("softmax|norm", case=False).any():
+        parts.append("Softmax/normalization layers are often kept in float on purpose for "
+                     "accuracy; check accuracy before forcing them to INT8.")
+    hi = threshold(ctx, "int8_fallback", "high_share")
+    med = threshold(ctx, "int8_fallback", "medium_share")
+    per = per_inference(ctx, at_stake) if at_stake else ""
+    return [Finding(
+        kind="int8_fallback", severity=severity(share, hi, med) if total else "medium",
+        title=f"{len(fa.layers)} layer(s) of an INT8 engine run in floating point",
+        message=(f"{len(fa.layers)} compute layer(s) run in "
+                 f"{'/'.join(sorted({p.upper() for p in fa.frame['prec']}))} inside an INT8 "
+                 f"engine, with {len(rf)} reformat layer(s) converting to and from INT8 around "
+                 f"them" + (f": {fmt_ns(at_stake)} ({pct(share)} of GPU time"
+                            + (f", {per}" if per else "") + ")" if total else "") + "."),
+        layers=fa.layers + list(rf["name"]),
+        kernels=sorted({str(k) for k in fa.frame.get("top_kernel", pd.Series()).dropna()}),
+        time_ns=at_stake if total else None, saving_ns=t_rf if total else None,
+        evidence=ev, recommendation=" ".join(parts), share=share)]
+
+
+def _gemm_layers(ctx: Context) -> pd.DataFrame:
+    """GEMM/conv layers on CUDA cores (unit from the trace kernels or the engine's tactic)."""
+    layers = layer_frame(ctx)
+    unit = layers["unit"].astype(str)
+    op = layers["op_class"].astype(str)
+    if ctx.frames is None and "tactic_name" not in layers:
+        from trtprof.rules._common import engine_layers
+        eng = engine_layers(ctx)
+        if eng is not None and "tactic_name" in eng and (unit.isin(("None", "nan"))).all():
+            from trtprof.classifier import classify
+            tac = layers["name"].map(eng.drop_duplicates("name").set_index("name")["tactic_name"])
+            kc = [classify(t) if isinstance(t, str) and t else None for t in tac]
+            unit = pd.Series([k.unit if k else "unknown" for k in kc], index=layers.index)
+            op = pd.Series([k.op_class if k else o for k, o in zip(kc, op)], index=layers.index)
+    return layers[op.isin(GEMM_CLASSES) & (unit == "cuda_core")]
+
+
+def _cause(row: dict, fp32_build: bool) -> str | None:
+    """A per-layer reason a GEMM/conv cannot use Tensor Cores, from engine dims/params."""
+    params = row.get("params") if isinstance(row.get("params"), dict) else {}
+    ins = row.get("inputs") if isinstance(row.get("inputs"), list) else []
+    ltype = str(row.get("layer_type") or "")
+    groups = params.get("Groups") or 1
+    c_in = ins[0]["dims"][1] if ins and isinstance(ins[0].get("dims"), list) and \
+        len(ins[0]["dims"]) > 1 and isinstance(ins[0]["dims"][1], int) else None
+    if "Depthwise" in ltype or (groups > 1 and c_in is not None and groups == c_in):
+        return "depthwise convolution: low arithmetic intensity, CUDA cores are expected"
+    if "gemv" in str(row.get("top_kernel") or "").lower():
+        return "matrix-vector product (GEMV, batch 1): memory-bound, Tensor Cores barely help"
+    prec = precision_of(row)
+    align = {"fp16": 8, "bf16": 8, "int8": 16}.get(prec)
+    if align and not fp32_build:
+        out_c = params.get("OutMaps")
+        bad = [f"{n}={v}" for n, v in (("input channels", c_in), ("output channels", out_c))
+               if isinstance(v, int) and v % align]
+        if bad:
+            return (f"{', '.join(bad)} not a multiple of {align} for {prec.upper()} Tensor Core "
+                    "kernels: pad the channels")
+    return None
+
+
+@rule("cuda_core_gemm", needs=("any:trace|engine",), min_share=0.01, high_share=0.10,
+      medium_share=0.03)
+def cuda_core_gemm(ctx: Context) -> list[Finding]:
+    """GEMM/convolution/attention time on CUDA cores instead of Tensor Cores, with the likely
+    cause: GPU without Tensor Cores, FP32 build, channels not a multiple of 8 (FP16) / 16 (INT8),
+    depthwise convolution, batch-1 GEMV. Layers of INT8 fallback are left to int8_fallback.
+
+    Thresholds: min_share (0.01), high_share (0.10), medium_share (0.03).
+    """
+    total = total_time(ctx)
+    g = _gemm_layers(ctx)
+    fa = fallback_analysis(ctx)
+    if fa is not None:
+        g = g[~g["name"].isin(fa.layers)]
+    g = g[g["time_ns"].fillna(0) > 0]
+    kt = ctx.frames.get("ktable") if ctx.frames is not None else None
+    kern = pd.DataFrame()
+    if kt is not None and len(kt):
+        kern = kt[kt["op_class"].isin(GEMM_CLASSES) & (kt["unit"] == "cuda_core")]
+    attributed = (layer_frame(ctx)["time_ns"].fillna(0) > 0).any()
+    if attributed:
+        kern = kern.iloc[:0] if len(kern) else kern   # layers known: report by layer
+        if kt is not None and len(g) and "top_kernel" in g:
+            top = set(g["top_kernel"].dropna().astype(str))
+            kern = kt[kt["name"].astype(str).isin(top)]
+    at_stake = int(g["time_ns"].sum()) if attributed else \
+        int(kern["time_ns"].sum()) if len(kern) else 0
+    if not total or at_stake / total < threshold(ctx, "cuda_core_gemm", "min_share"):
+        return []
+    share = at_stake / total
+    prec_share = (ctx.report.get("metrics") or {}).get("precision_share") or {}
+    flags = _flags(ctx)
+    if ctx.frames is not None:
+        fp32_build = set(prec_share) <= {"fp32", "unknown", "none"} and "fp32" in prec_share
+    else:
+        ep = set(layer_frame(ctx)["engine_precision"].dropna().astype(str))
+        fp32_build = bool(ep) and ep <= {"fp32", "unknown", "mixed"} and "fp32" in ep
+    gpu = ctx.report.get("gpu") or {}
+    cc = gpu.get("compute_capability")
+    no_tc = cc is not None and _cc_float(cc) < 7.0
+    ev: list[str] = [f"GEMM/conv on CUDA cores: {fmt_ns(at_stake)} ({pct(share)} of GPU time"
+                     + (f", {per_inference(ctx, at_stake)}" if per_inference(ctx, at_stake)
+                        else "") + ")"]
+    causes: dict[str, list[str]] = {}
+    for r in g.to_dict("records"):
+        c = _cause(r, fp32_build)
+        if c:
+            causes.setdefault(c, []).append(r["name"])
+    if len(kern):
+        for r in kern.head(6).itertuples():
+            ev.append(f"{r.name[:90]}: {r.count} launches, {fmt_ns(r.time_ns)} "
+                      f"({pct(r.time_ns / total)}), {r.precision}")
+    for c, names in causes.items():
+        ev.append(f"{c}: {len(names)} layer(s), e.g. {names[0]}")
+    if fp32_build:
+        ev.append("every GEMM/conv kernel is FP32"
+                  + (" and the trtexec command has no --fp16/--int8/--best"
+                     if _is_build_cmd(ctx) and not flags else ""))
+    if no_tc:
+        sev = "info"
+        title = f"GEMM/conv run on CUDA cores: {gpu.get('name', 'this GPU')} has no Tensor Cores"
+        rec = (f"sm {cc} has no Tensor Cores. On this GPU, INT8 (--int8 with calibration, DP4A "
+               "kernels) is the way to faster convolutions; FP16 math is slow on most Pascal "
+               "parts. Tensor Cores need Volta (sm 7.0) or newer.")
+    else:
+        hi = threshold(ctx, "cuda_core_gemm", "high_share")
+        med = threshold(ctx, "cuda_core_gemm", "medium_share")
+        sev = severity(share, hi, med)
+        title = f"{pct(share)} of GPU time is GEMM/conv math on CUDA cores"
+        if fp32_build:
+            rec = ("The engine was built in FP32, so its convolutions/GEMMs use FP32 CUDA-core "
+                   "kernels. Rebuild with --fp16 (or --int8 with calibration, or --best) so "
+                   "TensorRT can pick Tensor Core kernels; keep accuracy-sensitive layers in "
+                   "FP32 with --precisionConstraints=obey --layerPrecisions=<layer>:fp32.")
+        else:
+            rec = ("Let these layers reach Tensor Cores: pad channel counts to multiples of 8 "
+                   "(FP16) or 16/32 (INT8), check the layers are not forced to FP32 "
+                   "(--layerPrecisions), and build with --fp16/--int8.")
+        if any("GEMV" in c for c in causes):
+            rec += (" Batch-1 fully connected layers run as GEMV (memory-bound): batching "
+                    "requests helps more than precision there.")
+    return [Finding(
+        kind="cuda_core_gemm", severity=sev, title=title,
+        message=(f"{len(g) or len(kern)} GEMM/convolution {'layers' if len(g) else 'kernels'} "
+                 f"run on CUDA cores: {fmt_ns(at_stake)}, {pct(share)} of GPU time."),
+        layers=list(g["name"]), kernels=list(kern["name"]) if len(kern) else
+        sorted({str(k) for k in g.get("top_kernel", pd.Series()).dropna()}),
+        time_ns=at_stake, saving_ns=None, evidence=ev, recommendation=rec, share=share)]
+
+
+def _cc_float(cc) -> float:
+    try:
+        return float(cc)
+    except (TypeError, ValueError):
+        return 99.0
+
+
+def _is_build_cmd(ctx: Context) -> bool:
+    """The trace captured a trtexec run that built the engine (so its flags are the build's)."""
+    cmd = getattr(getattr(ctx.inputs, "trace", None), "capture_command", None) or ""
+    return "trtexec" in cmd and bool(re.search(r"--(onnx|deploy|uff)\b", cmd))

@@ -1,0 +1,151 @@
+"""gpu_idle, launch_overhead, cuda_graph_untraced: what the timeline says about the host side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trtprof.rules import Context, Finding, rule
+from trtprof.rules._common import fmt_ns, pct, threshold
+from trtprof.window import TRT_DOMAIN, _union_length
+
+
+def _union(starts, ends) -> int:
+    s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    if not len(s):
+        return 0
+    return int(_union_length(s, e, np.zeros(len(s), dtype=np.int64)).sum())
+
+
+def _overlap(gaps: pd.DataFrame, s: np.ndarray, e: np.ndarray, lo: int, hi: int) -> int:
+    """Time of the gaps covered by the intervals [s, e) (|G n U| = |G| + |U| - |G u U|)."""
+    s, e = np.clip(s, lo, hi), np.clip(e, lo, hi)
+    keep = e > s
+    s, e = s[keep], e[keep]
+    if not len(s) or not len(gaps):
+        return 0
+    g = _union(gaps["start"], gaps["end"])
+    u = _union(s, e)
+    both = _union(np.concatenate([gaps["start"].to_numpy(), s]),
+                  np.concatenate([gaps["end"].to_numpy(), e]))
+    return g + u - both
+
+
+def _gaps(ops: pd.DataFrame) -> pd.DataFrame:
+    """Idle intervals between the window's GPU ops (any stream), from first to last op."""
+    o = ops.sort_values("start", kind="stable")
+    run_end = o["end"].cummax().shift(1)
+    gap = o["start"] - run_end
+    m = gap > 0
+    return pd.DataFrame({"start": run_end[m].astype("int64").to_numpy(),
+                         "end": o.loc[m, "start"].to_numpy()})
+
+
+@rule("gpu_idle", needs=("trace",), min_idle=0.05, medium_idle=0.15, high_idle=0.35)
+def gpu_idle(ctx: Context) -> list[Finding]:
+    """The GPU sits idle inside or between inferences. Idle time is the part of the window's
+    span (first to last GPU op of the inferences) with no GPU op running; copies outside the
+    window and host NVTX ranges (pre/post-processing) that cover the gaps are named.
+
+    Thresholds: min_idle (0.05 of the span), medium_idle (0.15), high_idle (0.35).
+    """
+    win = ctx.frames["window"]
+    ops = win.in_window
+    if len(ops) < 2:
+        return []
+    lo, hi = int(ops["start"].min()), int(ops["end"].max())
+    span = hi - lo
+    gaps = _gaps(ops)
+    idle = int((gaps["end"] - gaps["start"]).sum())
+    frac = idle / span if span else 0
+    if frac < threshold(ctx, "gpu_idle", "min_idle"):
+        return []
+    ev = [f"GPU busy {fmt_ns(span - idle)} of a {fmt_ns(span)} span: idle {fmt_ns(idle)} "
+          f"({pct(frac)}) in {len(gaps)} gaps, largest {fmt_ns((gaps['end'] - gaps['start']).max())}"]
+    it = win.iterations
+    if len(it):
+        inside = (it["latency_ns"] - it["gpu_busy_ns"]).clip(lower=0)
+        ev.append(f"per inference: median latency {fmt_ns(it['latency_ns'].median())}, GPU busy "
+                  f"{fmt_ns(it['gpu_busy_ns'].median())}, idle inside {fmt_ns(inside.median())}")
+    outside = win.ops[~win.ops["in_window"]]
+    copies = outside[outside["kind"] != "kernel"]
+    explained = []
+    if len(copies):
+        cov = _overlap(gaps, copies["start"].to_numpy(), copies["end"].to_numpy(), lo, hi)
+        if cov:
+            explained.append(f"copies launched outside the inferences cover {fmt_ns(cov)} "
+                             f"({pct(cov / idle)}) of the idle time")
+    nvtx = ctx.inputs.trace.nvtx
+    host = nvtx[(nvtx["domain"].astype(str) != TRT_DOMAIN) & (nvtx["end"] > nvtx["start"])]
+    for name, g in host.groupby(host["name"].astype(str), observed=True):
+        cov = _overlap(gaps, g["start"].to_numpy(), g["end"].to_numpy(), lo, hi)
+        if cov >= 0.05 * idle:
+            explained.append(f"host range \"{name}\" covers {fmt_ns(cov)} ({pct(cov / idle)}) "
+                             "of the idle time")
+    ev += explained
+    sev = "high" if frac >= threshold(ctx, "gpu_idle", "high_idle") else \
+        "medium" if frac >= threshold(ctx, "gpu_idle", "medium_idle") else "low"
+    return [Finding(
+        kind="gpu_idle", severity=sev, title=f"GPU idle {pct(frac)} of the time",
+        message=(f"No GPU work runs for {fmt_ns(idle)} ({pct(frac)}) between the first and last "
+                 "GPU operation of the inferences" + ("; " + explained[0] if explained else
+                                                      "") + "."),
+        layers=[], kernels=[], time_ns=idle, saving_ns=None, evidence=ev, share=frac,
+        recommendation=("Keep the GPU fed: overlap pre/post-processing and copies with the next "
+                        "inference (several streams/execution contexts, double-buffered pinned "
+                        "I/O), move pre-processing to the GPU, and avoid per-inference "
+                        "synchronisation; small launch gaps go away with CUDA graphs "
+                        "(trtexec --useCudaGraph)."))]
+
+
+@rule("launch_overhead", needs=("trace",), tiny_ns=10_000, min_kernels=20, min_idle=0.15)
+def launch_overhead(ctx: Context) -> list[Finding]:
+    """Many tiny kernels per inference with the GPU idle between them: launch-bound. Suggests
+    CUDA graphs (not when the kernels already come from a graph).
+
+    Thresholds: tiny_ns (10000: a tiny kernel), min_kernels (20 per inference),
+    min_idle (0.15 of the inference latency idle).
+    """
+    win = ctx.frames["window"]
+    k = ctx.frames["kernels"]
+    it = win.iterations
+    if not len(it) or not len(k) or (k.get("graph_node_id", pd.Series([0])) != 0).any():
+        return []
+    per_it = float(it["kernel_count"].median())
+    tiny = float((k["duration"] < threshold(ctx, "launch_overhead", "tiny_ns")).mean())
+    idle = float(((it["latency_ns"] - it["gpu_busy_ns"]) / it["latency_ns"]).median())
+    if per_it < threshold(ctx, "launch_overhead", "min_kernels") or tiny < 0.5 or \
+            idle < threshold(ctx, "launch_overhead", "min_idle"):
+        return []
+    idle_ns = int((it["latency_ns"] - it["gpu_busy_ns"]).clip(lower=0).sum())
+    return [Finding(
+        kind="launch_overhead", severity="medium" if idle >= 0.3 else "low",
+        title=f"{per_it:.0f} kernels per inference, {pct(tiny)} under "
+              f"{fmt_ns(threshold(ctx, 'launch_overhead', 'tiny_ns'))}",
+        message=(f"Each inference launches {per_it:.0f} kernels, mostly tiny, and the GPU is "
+                 f"idle {pct(idle)} of the median inference: the host cannot launch fast "
+                 "enough."),
+        layers=[], kernels=[], time_ns=idle_ns, saving_ns=None, share=idle,
+        evidence=[f"median kernels per inference: {per_it:.0f}",
+                  f"kernels shorter than tiny_ns: {pct(tiny)}",
+                  f"median idle share of an inference: {pct(idle)}"],
+        recommendation=("Capture the inference in a CUDA graph (trtexec --useCudaGraph; in code "
+                        "cudaStreamBeginCapture around enqueueV3, then cudaGraphLaunch), and "
+                        "reduce kernel count with larger batches or fusion."))]
+
+
+@rule("cuda_graph_untraced", needs=("trace",))
+def cuda_graph_untraced(ctx: Context) -> list[Finding]:
+    """CUDA graph launches traced as whole graphs: the kernels inside them are missing from
+    the trace, so every number here undercounts. No thresholds."""
+    trace = ctx.inputs.trace
+    if not trace.graph_launches or (trace.gpu_ops["graph_node_id"] != 0).any():
+        return []
+    return [Finding(
+        kind="cuda_graph_untraced", severity="medium",
+        title=f"{trace.graph_launches} CUDA graph launches without per-kernel data",
+        message=("The application runs CUDA graphs but Nsight Systems traced them as whole "
+                 "graphs: their kernels are absent, so kernel time and shares undercount."),
+        layers=[], kernels=[], time_ns=None, saving_ns=None, share=None,
+        evidence=[f"graph launches: {trace.graph_launches}", "kernels with a graph node id: 0"],
+        recommendation="Re-profile with `nsys profile --cuda-graph-trace=node -t cuda,nvtx`.")]
