@@ -20,11 +20,17 @@ NONE = -1
 
 @dataclass
 class Launches:
-    """Per GPU op (aligned with ``trace.gpu_ops``): the API call that launched it."""
+    """Per GPU op (aligned with ``trace.gpu_ops``): the API call that launched it, and the call
+    whose NVTX ranges name its layer. The two differ only for kernels replayed from a CUDA
+    graph: launched by ``cudaGraphLaunch`` (which places them in an iteration), created by a
+    launch call during stream capture (which places them in a layer)."""
     tid: np.ndarray      # globalTid of the launching thread, NONE when unknown
     start: np.ndarray
     end: np.ndarray
-    via_graph: np.ndarray  # bool: launch point found through a CUDA graph node's capture
+    origin_tid: np.ndarray
+    origin_start: np.ndarray
+    origin_end: np.ndarray
+    via_graph: np.ndarray  # bool: origin found through a CUDA graph node's capture
 
 
 def _last_at_or_before(sorted_keys: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -40,7 +46,7 @@ def launches(trace: Trace) -> Launches:
     end = np.zeros(n, dtype=np.int64)
     via_graph = np.zeros(n, dtype=bool)
     if n == 0 or len(api) == 0:
-        return Launches(tid, start, end, via_graph)
+        return Launches(tid, start, end, tid.copy(), start.copy(), end.copy(), via_graph)
     # One API row per (pid, correlationId): when a runtime call and a driver call share an id,
     # keep the outer (earliest) one; both lie in the same ranges.
     calls = (api.loc[api["correlation_id"] != 0, ["pid", "correlation_id", "tid", "start", "end"]]
@@ -53,8 +59,9 @@ def launches(trace: Trace) -> Launches:
     tid[found] = joined["tid"].to_numpy()[found].astype(np.int64)
     start[found] = joined["start"].to_numpy()[found].astype(np.int64)
     end[found] = joined["end"].to_numpy()[found].astype(np.int64)
-    _graph_launches(trace, tid, start, end, via_graph)
-    return Launches(tid, start, end, via_graph)
+    origin = (tid.copy(), start.copy(), end.copy())
+    _graph_launches(trace, *origin, via_graph)
+    return Launches(tid, start, end, *origin, via_graph)
 
 
 def _graph_launches(trace: Trace, tid, start, end, via_graph) -> None:

@@ -112,7 +112,8 @@ def scope(trace: Trace) -> Window:
     ops["launch_tid"] = lc.tid
     ops["launch_start"] = lc.start
     ops["via_graph"] = lc.via_graph
-    rng = innermost(nvtx, lc.tid, lc.start, lc.end)
+    # The layer comes from where the op was created (capture time for graph replays) ...
+    rng = innermost(nvtx, lc.origin_tid, lc.origin_start, lc.origin_end)
     ops["range_idx"] = rng
     if len(nvtx):
         names = nvtx["name"].to_numpy()
@@ -127,9 +128,16 @@ def scope(trace: Trace) -> Window:
         ops["iteration"] = NONE
         ops["in_window"] = True
     else:
+        # ... the iteration from where it was launched (cudaGraphLaunch for replays). A replay
+        # launched outside any iteration range still belongs to the engine's work when it was
+        # captured inside one (trtexec --useCudaGraph): in the window, without an iteration.
         it = innermost(win, lc.tid, lc.start, lc.end)
         ops["iteration"] = it
-        ops["in_window"] = it != NONE
+        captured = lc.via_graph & (it == NONE)
+        if captured.any():
+            captured[captured] = innermost(win, lc.origin_tid[captured], lc.origin_start[captured],
+                                           lc.origin_end[captured]) != NONE
+        ops["in_window"] = (it != NONE) | captured
     kernels = ops["kind"] == "kernel"
     excluded = kernels & ~ops["in_window"]
     unattributed = kernels & (ops["launch_tid"] == NONE)
