@@ -43,10 +43,17 @@ def short_name(name: str, width: int = 80) -> str:
         name = name[5:]
     if "(" in name and not name.startswith("["):
         name = _ARGS.sub("", name) or name
-    if len(name) <= width:
-        return name
+    return fit(name, width)
+
+
+def fit(text: str, width: int = 80) -> str:
+    """Text cut in the middle to ``width`` characters. For layer names, which are shown whole
+    (short_name's argument-list trimming is for kernel names only)."""
+    text = str(text)
+    if len(text) <= width:
+        return text
     keep = width - 3
-    return name[: keep - keep // 3] + "..." + name[-(keep // 3):]
+    return text[: keep - keep // 3] + "..." + text[-(keep // 3):]
 
 
 def headline(report: dict) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from trtprof.reports.common import (fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
+from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
                                     top_layers)
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -55,7 +55,7 @@ def _layers(report: dict, top: int) -> Table:
     t.add_column("unit", no_wrap=True)
     t.add_column("prec", no_wrap=True)
     for layer in top_layers(report, top):
-        t.add_row(Text(short_name(layer["name"], 88)),
+        t.add_row(Text(fit(layer["name"], 88)),
                   fmt_ns(layer.get("avg_ns") or layer.get("time_ns")),
                   fmt_pct(layer.get("share")), str(layer.get("kernel_count") or "-"),
                   layer.get("op_class") or "-", layer.get("unit") or "-",

@@ -80,6 +80,10 @@ def xmma_math_type(m: re.Match[str], _text: str) -> str | None:
     a, _c, third = m.group(1), m.group(2), m.group(3)
     if third == "i32":
         return dtype(a)
+    if m.group(4) is None:
+        # Three-token form <A><C>_<ACC>_<EPI> (gemv, first-layer convs): no MMA-input token, so
+        # the operands' own type is the math type (f16f16_f32_f16 + hmma is FP16 math).
+        return dtype(a)
     return dtype(third)
 
 

@@ -1,0 +1,168 @@
+"""GitHub-flavoured markdown view of a report, compact enough for a pull-request comment.
+
+Names from the input (layers come from users' ONNX files) may contain anything. They are shown
+as inline code, which GitHub renders literally: no links, images, HTML, mentions or emphasis.
+Other text that may quote a name (finding messages, paths) has every markdown special escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
+                                    top_layers)
+
+MARKER = "<!-- trtprof-report -->"
+SEVERITY_BADGE = {"high": "🔴 high", "medium": "🟠 medium", "low": "🟡 low", "info": "🔵 info"}
+
+_BACKTICKS = re.compile(r"`+")
+# CommonMark lets a backslash escape any ASCII punctuation. These are the ones that can start
+# markup mid-line on GitHub: emphasis, links, images, HTML, entities, tables, math ($), emoji (:).
+_PUNCT = re.compile(r"([\\`*_\[\]<>!|~#&$:])")
+# GitHub turns bare URLs, www. hosts and @name into links and notifications even when their
+# punctuation is escaped; a zero-width space breaks the pattern without changing what is read.
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@(?=\w))")
+_ZWSP = "\u200b"
+
+
+def _one_line(text: str) -> str:
+    """Newlines and control characters would end a table row or a list item."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", str(text))
+
+
+def code(name, *, table: bool = False) -> str:
+    """A name as an inline code span: literal on GitHub, whatever it contains."""
+    text = _one_line(name)
+    if not text.strip():
+        return "-"
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    # A span that starts or ends with a backtick (or a space) needs padding spaces, which
+    # CommonMark strips again.
+    if text[0] in "` " or text[-1] in "` ":
+        text = f" {text} "
+    if table:
+        # GFM splits table cells at pipes before it parses code spans.
+        text = text.replace("|", "\\|")
+    return f"{fence}{text}{fence}"
+
+
+def escape(text) -> str:
+    """Prose with every markdown special escaped (safe in table cells too)."""
+    text = _AUTOLINK.sub(lambda m: m.group(1)[0] + _ZWSP + m.group(1)[1:], _one_line(text))
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def _prose(text, names: list[str]) -> str:
+    """Escaped prose where the names it quotes are shown as code spans."""
+    text = _one_line(text)
+    names = sorted({n for n in names if n and n in text}, key=len, reverse=True)
+    if not names:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(_one_line(n)) for n in names))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(code(m.group(0), table=True))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
+def _headline(report: dict) -> list[str]:
+    lines = ["| | |", "|---|---|"]
+    for label, value in headline(report):
+        lines.append(f"| **{escape(label)}** | {escape(value)} |")
+    return lines
+
+
+def _finding(i: int, f: dict) -> list[str]:
+    names = list(f.get("layers") or []) + list(f.get("kernels") or [])
+    at_stake = fmt_pct(f["share"]) if f.get("share") is not None else fmt_ns(f.get("time_ns"))
+    sev = SEVERITY_BADGE.get(f.get("severity"), escape(f.get("severity") or "?"))
+    lines = [f"{i}. **{_prose(f.get('title', ''), names)}** ({sev}, {escape(at_stake)})",
+             f"   {_prose(f.get('message', ''), names)}"]
+    if f.get("recommendation"):
+        lines.append(f"   *Fix:* {_prose(f['recommendation'], names)}")
+    layers = f.get("layers") or []
+    if layers:
+        shown = ", ".join(code(n) for n in layers[:5])
+        more = f" and {len(layers) - 5} more" if len(layers) > 5 else ""
+        lines.append(f"   Layers: {shown}{more}")
+    return lines
+
+
+def _details(summary: str, body: list[str]) -> list[str]:
+    # The blank line after <summary> lets GitHub render the markdown inside.
+    return ["<details>", f"<summary>{summary}</summary>", "", *body, "", "</details>"]
+
+
+def _layer_table(report: dict, top: int) -> list[str]:
+    lines = ["| layer | time / inference | share | kernels | class | unit | precision |",
+             "|---|--:|--:|--:|---|---|---|"]
+    for layer in top_layers(report, top):
+        lines.append("| " + " | ".join([
+            code(fit(layer["name"], 100), table=True),
+            fmt_ns(layer.get("avg_ns") or layer.get("time_ns")), fmt_pct(layer.get("share")),
+            str(layer.get("kernel_count") or "-"), escape(layer.get("op_class") or "-"),
+            escape(layer.get("unit") or "-"),
+            escape(layer.get("precision") or layer.get("engine_precision") or "-"),
+        ]) + " |")
+    return lines
+
+
+def _kernel_table(report: dict, top: int) -> list[str]:
+    lines = ["| kernel | count | total | share | class | unit | precision |",
+             "|---|--:|--:|--:|---|---|---|"]
+    for k in (report.get("kernels") or [])[:top]:
+        lines.append("| " + " | ".join([
+            code(short_name(k["name"], 100), table=True), f"{k.get('count', 0):,}",
+            fmt_ns(k.get("time_ns")), fmt_pct(k.get("share")),
+            escape(k.get("op_class") or "-"), escape(k.get("unit") or "-"),
+            escape(k.get("precision") or "-"),
+        ]) + " |")
+    return lines
+
+
+def _inputs(report: dict) -> list[str]:
+    lines = [f"- {code(i.get('path'))} ({escape(i.get('kind'))}"
+             + (f", {escape(i['version'])}" if i.get("version") else "") + ")"
+             for i in report.get("inputs") or []]
+    tool = report.get("tool") or {}
+    lines.append(f"- {escape(tool.get('name', 'trtprof'))} {escape(tool.get('version', '?'))}, "
+                 f"report schema {escape(report.get('schema_version', '?'))}")
+    for s in report.get("not_evaluated") or []:
+        lines.append(f"- not evaluated: {code(s.get('rule'))}: {escape(s.get('reason', ''))}")
+    return lines
+
+
+def render(report: dict, *, top: int = 10) -> str:
+    """The report as GitHub-flavoured markdown."""
+    gpu = (report.get("gpu") or {}).get("name")
+    out = [MARKER, f"### trtprof report{': ' + escape(gpu) if gpu else ''}", ""]
+    verdict = gemm_verdict(report)
+    if verdict:
+        icon = "⚠️" if "below" in verdict else "✅"
+        out += [f"{icon} {escape(verdict)}", ""]
+    out += _headline(report)
+    for note in report.get("notes") or []:
+        out += ["", f"> {escape(note)}"]
+    findings = report.get("findings") or []
+    out += ["", f"#### Findings ({len(findings)})", ""]
+    if findings:
+        for i, f in enumerate(findings[:top], 1):
+            out += _finding(i, f)
+        if len(findings) > top:
+            out.append(f"\n{len(findings) - top} more findings: see the full report.")
+    else:
+        out.append("No findings.")
+    if report.get("layers"):
+        n = min(top, len(report["layers"]))
+        out += [""] + _details(f"Top {n} of {len(report['layers']):,} layers",
+                               _layer_table(report, top))
+    if report.get("kernels"):
+        n = min(top, len(report["kernels"]))
+        out += [""] + _details(f"Top {n} of {len(report['kernels']):,} kernels",
+                               _kernel_table(report, top))
+    out += [""] + _details("Inputs", _inputs(report))
+    return "\n".join(out) + "\n"
