@@ -1,0 +1,340 @@
+"""Compare two reports (BASE -> HEAD): headline deltas, layers matched by name, findings that
+appeared or disappeared, per-layer precision changes, and per-iteration noise statistics.
+
+The comparison is a plain serialisable dict; ``trtprof.gate`` decides pass/fail from it and the
+renderers in ``trtprof.reports.compare_*`` draw it. Nothing here reads a trace.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+
+import numpy as np
+
+COMPARE_SCHEMA_VERSION = 1
+MIN_TEST_ITERATIONS = 10      # fewer per-iteration values than this: no significance test
+
+# (key, label, unit, which direction is better)
+HEADLINE = [
+    ("latency_median_ns", "Latency (median)", "ns", "lower"),
+    ("latency_p99_ns", "Latency (p99)", "ns", "lower"),
+    ("gpu_time_per_inference_ns", "GPU time / inference (median)", "ns", "lower"),
+    ("gemm_share", "GEMM share", "share", "higher"),
+    ("tensor_core_share", "Tensor Core share", "share", "higher"),
+    ("reformat_share", "Reformat share", "share", "lower"),
+    ("kernels_per_inference", "Kernels / inference", "count", "lower"),
+    ("kernel_count", "Kernel launches (window)", "count", None),
+]
+
+_PROFILE_SUFFIX = re.compile(r"\s*\[profile \d+\]\s*$", re.IGNORECASE)
+# Pieces of a fused name: "A + B", "PWN(A, B)", "{ForeignNode[A...B]}" all name their parts.
+_PARTS = re.compile(r"\s\+\s|[(),\[\]{}]|\.\.\.")
+_WRAPPERS = {"", "PWN", "ForeignNode"}
+_REFORMAT_NAME = re.compile(r"reformat|copynode", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------- headline
+
+def iterations_of(report: dict) -> int | None:
+    """Inferences in the report's window (None when the input has no notion of them)."""
+    n = (report.get("window") or {}).get("iterations")
+    if n is None:
+        n = (report.get("metrics") or {}).get("iterations")
+    return int(n) if n else None
+
+
+def headline_values(report: dict) -> dict:
+    """The headline numbers of one report, by HEADLINE key (None where unknown)."""
+    m = report.get("metrics") or {}
+    lat = m.get("latency") or {}
+    gpt = m.get("gpu_time_per_iteration") or {}
+    n = iterations_of(report)
+    gpu_time = gpt.get("median_ns")
+    if gpu_time is None and n and m.get("kernel_time_ns") is not None:
+        gpu_time = m["kernel_time_ns"] / n
+    count = m.get("kernel_count")
+    return {
+        "latency_median_ns": lat.get("median_ns"),
+        "latency_p99_ns": lat.get("p99_ns"),
+        "gpu_time_per_inference_ns": gpu_time,
+        "gemm_share": m.get("gemm_share"),
+        "tensor_core_share": m.get("tensor_core_share"),
+        "reformat_share": m.get("reformat_share"),
+        "kernels_per_inference": count / n if (count is not None and n) else None,
+        "kernel_count": count,
+    }
+
+
+def _delta_row(key: str, label: str, unit: str, better: str | None, b, h) -> dict:
+    delta = rel = None
+    if b is not None and h is not None:
+        delta = h - b
+        rel = (delta / b) if b else None
+    return {"key": key, "label": label, "unit": unit, "better": better, "base": b, "head": h,
+            "delta": delta, "rel": rel}
+
+
+# ---------------------------------------------------------------------------- noise
+
+def mann_whitney(base: np.ndarray, head: np.ndarray) -> dict:
+    """Two one-sided Mann-Whitney U tests (normal approximation, tie-corrected, continuity
+    corrected): p_increase is small when HEAD values tend to be larger than BASE values."""
+    n1, n2 = len(head), len(base)
+    both = np.concatenate([head, base]).astype(np.float64)
+    order = np.argsort(both, kind="mergesort")
+    ranks = np.empty(len(both))
+    sorted_vals = both[order]
+    # average ranks over ties
+    _, first, counts = np.unique(sorted_vals, return_index=True, return_counts=True)
+    avg = first + (counts + 1) / 2.0
+    ranks[order] = np.repeat(avg, counts)
+    u = ranks[:n1].sum() - n1 * (n1 + 1) / 2.0
+    n = n1 + n2
+    tie = float((counts.astype(np.float64) ** 3 - counts).sum())
+    var = n1 * n2 / 12.0 * ((n + 1) - tie / (n * (n - 1)))
+    mu = n1 * n2 / 2.0
+    if var <= 0:
+        return {"u": u, "p_increase": 1.0, "p_decrease": 1.0}
+    sd = math.sqrt(var)
+    z_up = (u - mu - 0.5) / sd
+    z_down = (mu - u - 0.5) / sd
+    return {"u": float(u), "p_increase": 0.5 * math.erfc(z_up / math.sqrt(2)),
+            "p_decrease": 0.5 * math.erfc(z_down / math.sqrt(2))}
+
+
+def noise_stats(base: dict, head: dict, column: str) -> dict | None:
+    """Per-iteration distribution comparison of ``column`` (latency_ns or kernel_time_ns)."""
+    b = np.array([r[column] for r in base.get("iterations") or [] if r.get(column) is not None],
+                 dtype=np.float64)
+    h = np.array([r[column] for r in head.get("iterations") or [] if r.get(column) is not None],
+                 dtype=np.float64)
+    if not len(b) or not len(h):
+        return None
+    out = {"n_base": int(len(b)), "n_head": int(len(h)),
+           "base_median": float(np.median(b)), "head_median": float(np.median(h)),
+           "base_cv": float(b.std(ddof=1) / b.mean()) if len(b) > 1 and b.mean() else None,
+           "head_cv": float(h.std(ddof=1) / h.mean()) if len(h) > 1 and h.mean() else None,
+           "test": None, "p_increase": None, "p_decrease": None}
+    if len(b) >= MIN_TEST_ITERATIONS and len(h) >= MIN_TEST_ITERATIONS:
+        mw = mann_whitney(b, h)
+        out.update(test="mann-whitney", p_increase=mw["p_increase"], p_decrease=mw["p_decrease"])
+    return out
+
+
+# ---------------------------------------------------------------------------- layers
+
+def normalize_name(name: str) -> str:
+    """A layer name without TensorRT's "[profile N]" suffix and with collapsed spaces."""
+    return " ".join(_PROFILE_SUFFIX.sub("", str(name)).split())
+
+
+def name_parts(name: str) -> set[str]:
+    """The original layer names a (possibly fused) TensorRT layer name is made of."""
+    return {p.strip() for p in _PARTS.split(normalize_name(name))} - _WRAPPERS
+
+
+def _is_reformat(layer: dict) -> bool:
+    return bool(layer.get("is_reformat")) or layer.get("op_class") == "reformat" or \
+        bool(_REFORMAT_NAME.search(str(layer.get("name", ""))))
+
+
+def _layer_ns(layer: dict, n: int | None) -> float | None:
+    """GPU time of a layer per inference: comparable between runs of different lengths."""
+    t = layer.get("time_ns")
+    if t is not None and n:
+        return t / n
+    if layer.get("avg_ns") is not None:
+        return float(layer["avg_ns"])
+    return float(t) if t is not None else None
+
+
+def _values(layers: list[dict], key: str) -> str | None:
+    vals = sorted({str(la[key]) for la in layers if la.get(key) not in (None, "")})
+    return "/".join(vals) if vals else None
+
+
+def _group(match: str, base: list[dict], head: list[dict], nb: int | None,
+           nh: int | None) -> dict:
+    def total(layers: list[dict], n: int | None) -> float | None:
+        vals = [_layer_ns(la, n) for la in layers]
+        return sum(v for v in vals if v is not None) if layers and any(
+            v is not None for v in vals) else (0.0 if not layers else None)
+    b, h = total(base, nb), total(head, nh)
+    delta = (h - b) if (b is not None and h is not None) else None
+    return {
+        "match": match,
+        "base": [la["name"] for la in base], "head": [la["name"] for la in head],
+        "base_ns": b, "head_ns": h, "delta_ns": delta,
+        "rel": (delta / b) if (delta is not None and b) else None,
+        "base_precision": _values(base, "precision"), "head_precision": _values(head, "precision"),
+        "base_engine_precision": _values(base, "engine_precision"),
+        "head_engine_precision": _values(head, "engine_precision"),
+        "op_class": _values(head or base, "op_class"),
+        "reformat": any(_is_reformat(la) for la in head or base),
+    }
+
+
+def match_layers(base: list[dict], head: list[dict]) -> list[tuple[str, list[dict], list[dict]]]:
+    """Pair BASE and HEAD layers: exact names, then names equal after normalisation ("[profile
+    N]" suffixes, spacing), then fused/split names sharing original layer names ("A + B" vs "A"
+    and "B"), as connected groups. What is left is added or removed."""
+    groups: list[tuple[str, list[dict], list[dict]]] = []
+    head_by_name = {}
+    for la in head:
+        head_by_name.setdefault(la["name"], la)
+    used_h: set[int] = set()
+    rest_b = []
+    for la in base:
+        other = head_by_name.get(la["name"])
+        if other is not None and id(other) not in used_h:
+            used_h.add(id(other))
+            groups.append(("exact", [la], [other]))
+        else:
+            rest_b.append(la)
+    rest_h = [la for la in head if id(la) not in used_h]
+
+    # normalised names (several "[profile N]" copies fold into one group)
+    nb, nh = defaultdict(list), defaultdict(list)
+    for la in rest_b:
+        nb[normalize_name(la["name"])].append(la)
+    for la in rest_h:
+        nh[normalize_name(la["name"])].append(la)
+    for key in [k for k in nb if k in nh]:
+        groups.append(("renamed", nb.pop(key), nh.pop(key)))
+    rest_b = [la for v in nb.values() for la in v]
+    rest_h = [la for v in nh.values() for la in v]
+
+    # Reformat layers are named after the tensor they feed, not fused from parts: never fold them.
+    groups.extend(("removed", [la], []) for la in rest_b if _is_reformat(la))
+    groups.extend(("added", [], [la]) for la in rest_h if _is_reformat(la))
+    rest_b = [la for la in rest_b if not _is_reformat(la)]
+    rest_h = [la for la in rest_h if not _is_reformat(la)]
+    # fused/split: connect layers that share a part name, take connected components
+    nodes = [("b", la) for la in rest_b] + [("h", la) for la in rest_h]
+    parent = list(range(len(nodes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    owner: dict[str, int] = {}
+    for i, (_side, la) in enumerate(nodes):
+        for part in name_parts(la["name"]):
+            if part in owner:
+                parent[find(i)] = find(owner[part])
+            else:
+                owner[part] = i
+    comps: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(nodes)):
+        comps[find(i)].append(i)
+    for members in sorted(comps.values()):
+        b = [nodes[i][1] for i in members if nodes[i][0] == "b"]
+        h = [nodes[i][1] for i in members if nodes[i][0] == "h"]
+        if b and h:
+            groups.append(("fused", b, h))
+        else:
+            # unrelated layers that merely share a part are reported one by one
+            groups.extend(("removed", [la], []) for la in b)
+            groups.extend(("added", [], [la]) for la in h)
+    return groups
+
+
+def precision_changes(layers: list[dict]) -> list[dict]:
+    """Matched layers whose kernel precision or engine-reported precision changed."""
+    out = []
+    for g in layers:
+        if g["match"] in ("added", "removed"):
+            continue
+        for field, label in (("engine_precision", "engine"), ("precision", "kernels")):
+            b, h = g[f"base_{field}"], g[f"head_{field}"]
+            if b is not None and h is not None and b.lower() != h.lower():
+                out.append({"base": g["base"], "head": g["head"], "source": label,
+                            "base_precision": b, "head_precision": h, "match": g["match"]})
+                break
+    return out
+
+
+# ---------------------------------------------------------------------------- findings
+
+def _finding_layers(f: dict) -> set[str]:
+    return {normalize_name(n) for n in f.get("layers") or []}
+
+
+def compare_findings(base: list[dict], head: list[dict]) -> dict:
+    """Findings of HEAD not in BASE (a new kind, or a known kind naming new layers), and the
+    reverse. Matching is by kind and layer names, never by title (titles carry numbers)."""
+    def by_kind(findings: list[dict]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = defaultdict(set)
+        for f in findings:
+            out[f.get("kind", "")] |= _finding_layers(f)
+        return out
+    bk, hk = by_kind(base), by_kind(head)
+
+    def diff(ours: list[dict], theirs: dict[str, set[str]]) -> tuple[list[dict], list[dict]]:
+        changed, same = [], []
+        for f in ours:
+            kind = f.get("kind", "")
+            lays = _finding_layers(f)
+            if kind not in theirs:
+                changed.append({**f, "change": "new kind", "changed_layers": sorted(
+                    f.get("layers") or [])})
+            elif lays - theirs[kind]:
+                extra = [n for n in f.get("layers") or [] if normalize_name(n) not in theirs[kind]]
+                changed.append({**f, "change": "new layers", "changed_layers": extra})
+            else:
+                same.append(f)
+        return changed, same
+    appeared, persisting = diff(head, bk)
+    disappeared, _ = diff(base, hk)
+    return {"appeared": appeared, "disappeared": disappeared, "persisting": persisting}
+
+
+# ---------------------------------------------------------------------------- entry point
+
+def _side(report: dict) -> dict:
+    gpu = report.get("gpu") or {}
+    return {"inputs": [i.get("path") for i in report.get("inputs") or []],
+            "gpu": gpu.get("name"), "iterations": iterations_of(report),
+            "window": (report.get("window") or {}).get("kind"),
+            "tool_version": (report.get("tool") or {}).get("version")}
+
+
+def compare_reports(base: dict, head: dict) -> dict:
+    """BASE -> HEAD comparison as a plain, JSON-serialisable dict."""
+    hb, hh = headline_values(base), headline_values(head)
+    headline = [_delta_row(k, label, unit, better, hb[k], hh[k])
+                for k, label, unit, better in HEADLINE]
+    nb, nh = iterations_of(base), iterations_of(head)
+    groups = [_group(m, b, h, nb, nh) for m, b, h in match_layers(base.get("layers") or [],
+                                                                   head.get("layers") or [])]
+    groups.sort(key=lambda g: -abs(g["delta_ns"] or 0))
+    notes = []
+    sb, sh = _side(base), _side(head)
+    if sb["gpu"] and sh["gpu"] and sb["gpu"] != sh["gpu"]:
+        notes.append(f"different GPUs: {sb['gpu']} vs {sh['gpu']}; latency deltas mix the "
+                     "engine change with the hardware change")
+    if not (base.get("layers") and head.get("layers")):
+        notes.append("per-layer comparison needs layer names on both sides (NVTX ranges in the "
+                     "trace, or a layer JSON/profile)")
+    counts = defaultdict(int)
+    for g in groups:
+        counts[g["match"]] += 1
+    return {
+        "schema_version": COMPARE_SCHEMA_VERSION,
+        "base": sb, "head": sh,
+        "headline": headline,
+        "noise": {"latency": noise_stats(base, head, "latency_ns"),
+                  "gpu_time": noise_stats(base, head, "kernel_time_ns")},
+        "layers": groups,
+        "layer_counts": dict(counts),
+        "precision_changes": precision_changes(groups),
+        "findings": compare_findings(base.get("findings") or [], head.get("findings") or []),
+        "notes": notes,
+    }
+
+
+def headline_row(comparison: dict, key: str) -> dict | None:
+    return next((r for r in comparison.get("headline", []) if r["key"] == key), None)

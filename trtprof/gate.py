@@ -1,0 +1,269 @@
+"""The CI gate: thresholds over a BASE -> HEAD comparison (``trtprof.compare``).
+
+How a timing check decides (latency and GPU time per inference):
+
+1. effect = HEAD median / BASE median - 1. At or under the threshold (``max_latency_regression``,
+   5% by default): pass.
+2. Over the threshold, with at least ``min_iterations`` per-inference values on both sides: a
+   one-sided Mann-Whitney U test asks whether HEAD's values are shifted up. If p >= ``alpha``
+   (0.01) the difference is jitter: the check passes as "noise". Otherwise it fails.
+3. Over the threshold without enough per-inference values (logs, profile JSON, short traces):
+   no test is possible, so the threshold is widened by ``noise`` (2 points by default) and the
+   check fails only beyond that.
+
+So a regression must be both large (over the threshold) and real (significant, or beyond the
+widened threshold): a big run is not failed for a tiny but significant shift, and a noisy
+small run is not failed for a large-looking median swing. Share checks (GEMM, Tensor Core,
+reformat) are ratios of kernel time, which barely move between runs of one engine; they compare
+directly. New findings fail when their severity is at or above ``fail_on_new_findings``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from trtprof.compare import headline_row
+from trtprof.config import check_keys, read_toml
+from trtprof.errors import UsageError
+
+SEVERITIES = ("high", "medium", "low", "info")
+
+
+@dataclass
+class GateConfig:
+    """Gate thresholds. Fractions: 0.05 = 5%. ``None`` switches a check off."""
+    max_latency_regression: float | None = 0.05     # relative growth of median latency
+    max_gpu_time_regression: float | None = 0.05    # relative growth of median GPU time/inference
+    min_gemm_share: float | None = None             # absolute floor on HEAD
+    max_gemm_share_drop: float | None = 0.05        # absolute points BASE -> HEAD
+    min_tensor_core_share: float | None = None
+    max_tensor_core_share_drop: float | None = 0.05
+    max_reformat_share: float | None = None         # absolute ceiling on HEAD
+    max_reformat_share_increase: float | None = 0.02
+    max_kernel_count_increase: float | None = None  # relative growth of kernels per inference
+    fail_on_new_findings: str = "high"              # a severity, or "none"
+    noise: float = 0.02          # extra allowance when jitter cannot be tested (no iterations)
+    alpha: float = 0.01          # significance level of the per-iteration test
+    min_iterations: int = 10     # per side, for the test
+
+    def validate(self, where: str = "gate", path: str | None = None) -> "GateConfig":
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "fail_on_new_findings":
+                if value is False:
+                    self.fail_on_new_findings = value = "none"
+                if value not in (*SEVERITIES, "none"):
+                    raise UsageError(f"{where}.{f.name}: expected one of "
+                                     f"{', '.join((*SEVERITIES, 'none'))}, got {value!r}", path=path)
+                continue
+            if f.name == "min_iterations":
+                if not isinstance(value, int) or isinstance(value, bool) or value < 2:
+                    raise UsageError(f"{where}.{f.name}: expected an integer >= 2, got {value!r}",
+                                     path=path)
+                continue
+            if value is False and f.name not in ("noise", "alpha"):
+                setattr(self, f.name, None)       # TOML has no null: false switches a check off
+                continue
+            if value is None and f.name not in ("noise", "alpha"):
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise UsageError(f"{where}.{f.name}: expected a number, got {value!r}", path=path)
+            hi = 0.5 if f.name == "alpha" else 1.0
+            if not 0 <= value <= hi or (f.name == "alpha" and value == 0):
+                raise UsageError(f"{where}.{f.name}: {value!r} is out of range; expected a "
+                                 f"fraction up to {hi} (0.05 = 5%)", path=path)
+            setattr(self, f.name, float(value))
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+GATE_KEYS = {f.name for f in fields(GateConfig)}
+
+
+def gate_config_from_dict(section: dict, path: str | Path | None = None) -> GateConfig:
+    """A validated GateConfig from a [gate] table; unknown keys are errors naming the key."""
+    check_keys(section, GATE_KEYS, "gate", path or "<config>")
+    return GateConfig(**section).validate(path=str(path) if path else None)
+
+
+def load_gate_config(path: str | Path) -> GateConfig:
+    """[gate] of a trtprof.toml, or [tool.trtprof.gate] of a pyproject.toml."""
+    from trtprof.config import load_config
+    load_config(path)              # validates the top level and [analyze] too
+    section = read_toml(path).get("gate", {})
+    if not isinstance(section, dict):
+        raise UsageError("gate: expected a table ([gate])", path=str(path))
+    return gate_config_from_dict(section, path)
+
+
+def find_config(cwd: str | Path = ".") -> Path | None:
+    """./trtprof.toml, else ./pyproject.toml when it has a [tool.trtprof] table."""
+    here = Path(cwd)
+    if (here / "trtprof.toml").is_file():
+        return here / "trtprof.toml"
+    py = here / "pyproject.toml"
+    if py.is_file() and read_toml(py):
+        return py
+    return None
+
+
+@dataclass
+class Check:
+    id: str
+    label: str
+    status: str                  # pass | fail | noise (over the threshold, not significant) | skip
+    detail: str
+    base: float | None = None
+    head: float | None = None
+    limit: float | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "fail"
+
+
+@dataclass
+class GateResult:
+    passed: bool
+    checks: list[Check] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.failed]
+
+    def to_dict(self) -> dict:
+        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks],
+                "config": self.config}
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:+.1f}%"
+
+
+def _timing_check(comparison: dict, cid: str, label: str, key: str, noise_key: str,
+                  limit: float, cfg: GateConfig) -> Check:
+    row = headline_row(comparison, key) or {}
+    b, h = row.get("base"), row.get("head")
+    if b is None or h is None or not b:
+        return Check(cid, label, "skip", "not measured on both sides", b, h, limit)
+    noise = (comparison.get("noise") or {}).get(noise_key) or {}
+    effect = h / b - 1
+    if noise.get("n_base") is not None and noise.get("n_head") is not None:
+        # medians of the per-iteration values: the same numbers the test looks at
+        if noise.get("base_median"):
+            effect = noise["head_median"] / noise["base_median"] - 1
+    if effect <= limit:
+        return Check(cid, label, "pass", f"{_pct(effect)} (limit {_pct(limit)})", b, h, limit)
+    p = noise.get("p_increase")
+    enough = (noise.get("n_base") or 0) >= cfg.min_iterations and \
+        (noise.get("n_head") or 0) >= cfg.min_iterations
+    if enough and p is not None:
+        if p >= cfg.alpha:
+            return Check(cid, label, "noise",
+                         f"{_pct(effect)} is over {_pct(limit)} but within run-to-run jitter "
+                         f"(Mann-Whitney p={p:.2g} >= {cfg.alpha:g}, {noise['n_base']} vs "
+                         f"{noise['n_head']} inferences)", b, h, limit)
+        return Check(cid, label, "fail",
+                     f"{_pct(effect)} exceeds {_pct(limit)} (significant: Mann-Whitney "
+                     f"p={p:.2g}, {noise['n_base']} vs {noise['n_head']} inferences)", b, h, limit)
+    widened = limit + cfg.noise
+    if effect <= widened:
+        return Check(cid, label, "noise",
+                     f"{_pct(effect)} is over {_pct(limit)} but within the noise allowance "
+                     f"({_pct(widened)}; too few inferences to test)", b, h, limit)
+    return Check(cid, label, "fail", f"{_pct(effect)} exceeds {_pct(limit)} plus the noise "
+                 f"allowance ({_pct(widened)}; too few inferences to test)", b, h, limit)
+
+
+def _share_checks(comparison: dict, cfg: GateConfig) -> list[Check]:
+    out = []
+    specs = [  # (id, label, key, floor, max drop, ceiling, max increase)
+        ("gemm_share", "GEMM share", "gemm_share", cfg.min_gemm_share, cfg.max_gemm_share_drop,
+         None, None),
+        ("tensor_core_share", "Tensor Core share", "tensor_core_share",
+         cfg.min_tensor_core_share, cfg.max_tensor_core_share_drop, None, None),
+        ("reformat_share", "Reformat share", "reformat_share", None, None,
+         cfg.max_reformat_share, cfg.max_reformat_share_increase),
+    ]
+    for cid, label, key, floor, drop, ceiling, rise in specs:
+        row = headline_row(comparison, key) or {}
+        b, h = row.get("base"), row.get("head")
+        for kind, limit in (("min", floor), ("drop", drop), ("max", ceiling), ("increase", rise)):
+            if limit is None:
+                continue
+            name = {"min": f"{label} floor", "drop": f"{label} drop", "max": f"{label} ceiling",
+                    "increase": f"{label} increase"}[kind]
+            need_base = kind in ("drop", "increase")
+            if h is None or (need_base and b is None):
+                out.append(Check(f"{cid}.{kind}", name, "skip", "not measured on both sides"
+                                 if need_base else "not measured", b, h, limit))
+                continue
+            pts = lambda x: f"{x * 100:.1f}%"  # noqa: E731
+            if kind == "min":
+                ok, text = h >= limit, f"{pts(h)} (floor {pts(limit)})"
+            elif kind == "max":
+                ok, text = h <= limit, f"{pts(h)} (ceiling {pts(limit)})"
+            elif kind == "drop":
+                ok = b - h <= limit + 1e-12
+                text = f"{pts(b)} -> {pts(h)} ({(h - b) * 100:+.1f} points, limit " \
+                       f"-{limit * 100:.1f})"
+            else:
+                ok = h - b <= limit + 1e-12
+                text = f"{pts(b)} -> {pts(h)} ({(h - b) * 100:+.1f} points, limit " \
+                       f"+{limit * 100:.1f})"
+            out.append(Check(f"{cid}.{kind}", name, "pass" if ok else "fail", text, b, h, limit))
+    return out
+
+
+def _kernel_check(comparison: dict, cfg: GateConfig) -> list[Check]:
+    limit = cfg.max_kernel_count_increase
+    if limit is None:
+        return []
+    row = headline_row(comparison, "kernels_per_inference") or {}
+    b, h = row.get("base"), row.get("head")
+    if not b or h is None:
+        return [Check("kernels_per_inference", "Kernels / inference", "skip",
+                      "not measured on both sides", b, h, limit)]
+    effect = h / b - 1
+    return [Check("kernels_per_inference", "Kernels / inference",
+                  "pass" if effect <= limit + 1e-12 else "fail",
+                  f"{b:.0f} -> {h:.0f} ({_pct(effect)}, limit {_pct(limit)})", b, h, limit)]
+
+
+def _findings_check(comparison: dict, cfg: GateConfig) -> list[Check]:
+    if cfg.fail_on_new_findings == "none":
+        return []
+    rank = SEVERITIES.index(cfg.fail_on_new_findings)
+    appeared = (comparison.get("findings") or {}).get("appeared") or []
+    bad = [f for f in appeared if f.get("severity") in SEVERITIES and
+           SEVERITIES.index(f["severity"]) <= rank]
+    sev = cfg.fail_on_new_findings
+    label = f"New findings ({sev}{' or worse' if sev != 'high' else ''})"
+    if not bad:
+        return [Check("new_findings", label, "pass", f"none ({len(appeared)} new below {sev})"
+                      if appeared else "none")]
+    kinds = ", ".join(sorted({f.get("kind", "?") for f in bad}))
+    return [Check("new_findings", label, "fail", f"{len(bad)} new: {kinds}", 0, len(bad), 0)]
+
+
+def evaluate_gate(comparison: dict, config: GateConfig | None = None) -> GateResult:
+    """Every configured check over ``comparison``; passed when none failed (skips pass)."""
+    cfg = config or GateConfig()
+    checks: list[Check] = []
+    if cfg.max_latency_regression is not None:
+        checks.append(_timing_check(comparison, "latency", "Latency regression",
+                                    "latency_median_ns", "latency", cfg.max_latency_regression,
+                                    cfg))
+    if cfg.max_gpu_time_regression is not None:
+        checks.append(_timing_check(comparison, "gpu_time", "GPU time / inference regression",
+                                    "gpu_time_per_inference_ns", "gpu_time",
+                                    cfg.max_gpu_time_regression, cfg))
+    checks += _share_checks(comparison, cfg)
+    checks += _kernel_check(comparison, cfg)
+    checks += _findings_check(comparison, cfg)
+    return GateResult(passed=not any(c.failed for c in checks), checks=checks,
+                      config=cfg.to_dict())
