@@ -77,9 +77,11 @@ def _graph_launches(trace: Trace, tid, start, end, via_graph) -> None:
     replayed = gids != 0
     if not replayed.any() or not len(nodes):
         return
-    created = nodes.sort_values("start").drop_duplicates("graph_node_id", keep="first")
+    created = nodes.sort_values("start", kind="stable").drop_duplicates("graph_node_id")
     created = created.set_index("graph_node_id")
-    origin = created["original_graph_node_id"]
+    # An instantiated node has several rows (one without, one with originalGraphNodeId).
+    linked = nodes[nodes["original_graph_node_id"] != 0].drop_duplicates("graph_node_id")
+    origin = linked.set_index("graph_node_id")["original_graph_node_id"]
     # Follow clones back to the node that was created during capture (bounded: chains are short).
     node = pd.Series(gids[replayed])
     for _ in range(4):

@@ -80,7 +80,7 @@ def layer_table(window: Window, kernels: pd.DataFrame, nvtx: pd.DataFrame) -> pd
     cg = copies.groupby("layer", observed=True)
     t = t.join(pd.DataFrame({"memcpy_time_ns": cg["duration"].sum(),
                              "memcpy_count": cg.size()}), how="outer")
-    first = ops.groupby("layer", observed=True)["launch_start"].min()
+    first = ops.groupby("layer", observed=True)["origin_start"].min()   # capture order for graphs
     instances = ops[ops["range_idx"] >= 0].groupby("layer", observed=True)["range_idx"].nunique()
     t = t.join(first.rename("first_launch"), how="left").join(instances.rename("instances"))
     t = _with_empty_layers(t, window, nvtx)

@@ -111,6 +111,7 @@ def scope(trace: Trace) -> Window:
     ops["duration"] = (ops["end"] - ops["start"]).astype("int64")
     ops["launch_tid"] = lc.tid
     ops["launch_start"] = lc.start
+    ops["origin_start"] = lc.origin_start
     ops["via_graph"] = lc.via_graph
     # The layer comes from where the op was created (capture time for graph replays) ...
     rng = innermost(nvtx, lc.origin_tid, lc.origin_start, lc.origin_end)
