@@ -21,9 +21,12 @@ def test_wheel_top_level_is_only_trtprof(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
     assert top == {"trtprof"}
-    assert "trtprof/parsers/nsys_sqlite.py" in names
-    assert "trtprof/reports/text.py" in names
-    assert "trtprof/nsys_schema.sql" in names or not (REPO / "trtprof/nsys_schema.sql").exists()
+    # every source module and data file of the tree ships, under the trtprof namespace
+    want = {f"trtprof/{p.relative_to(REPO / 'trtprof')}" for p in (REPO / "trtprof").rglob("*")
+            if p.suffix in (".py", ".sql") and "__pycache__" not in p.parts}
+    want |= {f"trtprof/{d}/{p.relative_to(REPO / d)}" for d in ("parsers", "reports")
+             for p in (REPO / d).rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    assert want - set(names) == set()
 
 
 def test_lazy_optional_imports():
