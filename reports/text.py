@@ -40,7 +40,8 @@ def _findings(report: dict, top: int) -> Table | Text:
             body.append("\nfix: ", style="green")
             body.append(f["recommendation"])
         t.add_row(Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], "")), body,
-                  fmt_pct(f.get("share")) if f.get("share") is not None
+                  # a share over 100% (copies, idle time vs kernel time) reads better as time
+                  fmt_pct(f["share"]) if f.get("share") is not None and f["share"] <= 1
                   else fmt_ns(f.get("time_ns")))
     return t
 
