@@ -12,7 +12,7 @@ GZ_MAGIC = b"\x1f\x8b"
 NSYS_REP_MAGIC = b"NVIDIA Tegra Profiler Report"   # .nsys-rep and .qdrep alike
 
 KINDS = ("nsys-sqlite", "nsys-rep", "trtexec-log", "layer-json", "profile-json", "report",
-         "polygraphy", "engine-metadata")
+         "polygraphy", "engine-metadata", "engine")
 
 
 def _json_kind(obj, path: Path) -> str:
@@ -63,6 +63,9 @@ def detect_kind(path: str | Path) -> str:
     if head.startswith(NSYS_REP_MAGIC):
         return "nsys-rep"
     text = head.decode("utf-8", errors="replace")
+    from trtprof.parsers.engine_file import ENGINE_SUFFIXES
+    if p.suffix.lower() in ENGINE_SUFFIXES and ("\x00" in text or "\ufffd" in text):
+        return "engine"               # binary with an engine's name: TensorRT will tell
     if "\x00" in text or text.count("\ufffd") > len(text) // 100:
         raise InputError("binary file of an unknown kind: expected an nsys .sqlite/.nsys-rep, a "
                          "trtexec log or TensorRT JSON", path=str(p))

@@ -113,3 +113,17 @@ def test_nsys_rep_without_nsys_names_the_fix(tmp_path):
                                             + ":/usr/bin:/bin"})
     _assert_clean_error(res, "report.nsys-rep")
     assert "nsys export" in res.stderr
+
+
+def test_engine_file_without_tensorrt_says_what_to_do(tmp_path):
+    pytest.importorskip("pytest")
+    try:
+        import tensorrt  # noqa: F401
+        pytest.skip("tensorrt is installed here")
+    except ImportError:
+        pass
+    p = tmp_path / "model.engine"
+    p.write_bytes(b"ftrt\x00\x00\x00\xe8" + os.urandom(2048))
+    res = run_subprocess("analyze", p)
+    _assert_clean_error(res, "model.engine")
+    assert "tensorrt" in res.stderr and "--exportLayerInfo" in res.stderr

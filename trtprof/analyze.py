@@ -104,13 +104,16 @@ def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -
 
 def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, list[str]]:
     """Layer JSON, profile JSON, trtexec log or polygraphy output (one of each kind)."""
-    slot = {"layer-json": "engine", "profile-json": "profile", "trtexec-log": "log",
-            "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
+    slot = {"layer-json": "engine", "engine": "engine", "profile-json": "profile",
+            "trtexec-log": "log", "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
     if getattr(inputs, slot) is not None:
         raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
     if kind == "layer-json":
         from trtprof.parsers.layer_json import parse_layer_json
         obj = parse_layer_json(path)
+    elif kind == "engine":
+        from trtprof.parsers.engine_file import parse_engine_file
+        obj = parse_engine_file(path)
     elif kind == "profile-json":
         from trtprof.parsers.profile_json import parse_profile_json
         obj = parse_profile_json(path)
