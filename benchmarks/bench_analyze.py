@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -45,7 +46,8 @@ def timed(cmd: list[str], **kw) -> dict:
     gnu_time = shutil.which("time") or "/usr/bin/time"
     full = [gnu_time, "-f", "%e %M", *cmd] if Path(gnu_time).exists() else cmd
     t0 = time.perf_counter()
-    res = subprocess.run(full, capture_output=True, text=True, **kw)
+    kw.setdefault("stdout", subprocess.PIPE)
+    res = subprocess.run(full, stderr=subprocess.PIPE, text=True, **kw)
     wall = time.perf_counter() - t0
     rss = None
     if full is not cmd:
@@ -74,6 +76,24 @@ def floor_cli(path: Path) -> float | None:
     for q in FLOOR_QUERIES:
         subprocess.run([exe, "-readonly", str(path), q], stdout=subprocess.DEVNULL, check=True)
     return round(time.perf_counter() - t0, 3)
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def ram_gb() -> float | None:
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        return round(kb / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def find_nsys() -> str | None:
@@ -142,21 +162,34 @@ def main() -> int:
             r["nsys_kern_sum"] = nsys_stats(nsys, path, "cuda_gpu_kern_sum")
         results.append(r)
         print(json.dumps(r), file=sys.stderr)
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(),
+    import numpy
+    import pandas
+    machine = {"python": platform.python_version(), "numpy": numpy.__version__,
+               "pandas": pandas.__version__, "sqlite": sqlite3.sqlite_version,
+               "cpus": os.cpu_count(), "cpu": cpu_model(), "ram_gb": ram_gb(),
                "platform": platform.platform(), "nsys": nsys}
     (OUT / "results.json").write_text(json.dumps({"machine": machine, "results": results},
                                                  indent=2))
+    print(json.dumps(machine))
     print("| kernels | file | trtprof analyze | peak RSS | kernels/s | floor (py / cli) | "
-          "nsys nvtx_gpu_proj_sum | nsys cuda_gpu_kern_sum | trtprof / proj |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "nsys nvtx_gpu_proj_sum | nsys cuda_gpu_kern_sum | trtprof / proj | "
+          "time growth per 10x |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    prev = None
     for r in results:
         t = r["trtprof"]
         proj = r.get("nsys_gpu_proj", {}).get("seconds")
         kern = r.get("nsys_kern_sum", {}).get("seconds")
         ratio = f"{t['seconds'] / proj:.1%}" if proj else "-"
+        # Time growth normalised to a 10x size step (1.0 x 10 = linear).
+        growth = "-"
+        if prev is not None and r["kernels"] > prev["kernels"]:
+            k = math.log10(r["kernels"] / prev["kernels"])
+            growth = f"{(t['seconds'] / prev['trtprof']['seconds']) ** (1 / k):.1f}x"
+        prev = r
         print(f"| {r['kernels']:,} | {r['file_mb']} MB | {t['seconds']} s | {t['peak_rss_mb']} MB"
               f" | {r['kernels_per_s']:,} | {r['floor_python_s']} s / {r['floor_cli_s']} s"
-              f" | {proj or '-'} s | {kern or '-'} s | {ratio} |")
+              f" | {proj or '-'} s | {kern or '-'} s | {ratio} | {growth} |")
     return 0
 
 

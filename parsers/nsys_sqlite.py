@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from trtprof.errors import InputError
 from trtprof.model import (API_COLUMNS, GPU_OP_COLUMNS, GRAPH_NODE_COLUMNS, NVTX_COLUMNS,
@@ -33,6 +36,11 @@ SYNC_TYPES = {0: "unknown", 1: "event_sync", 2: "stream_wait_event", 3: "stream_
 RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
 DOMAIN_CREATE = 75
 
+# Columns worth a MIN/MAX probe before reading: often one value for the whole table.
+_OFTEN_CONSTANT = {"deviceId", "globalPid", "graphNodeId", "originalGraphNodeId", "domainId",
+                   "textId", "(text IS NULL)", "copyKind", "srcKind", "dstKind", "memKind",
+                   "syncType"}
+
 _PID_SHIFT = 24
 _PID_MASK = 0xFFFFFF
 _VERSION_SUFFIX = re.compile(r"_v\d+$")
@@ -45,10 +53,10 @@ def pid_of(global_id: np.ndarray | pd.Series) -> np.ndarray:
     return (np.asarray(global_id, dtype=np.int64) >> _PID_SHIFT) & _PID_MASK
 
 
-def connect_readonly(path: Path) -> sqlite3.Connection:
+def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open ``path`` read-only and immutable (no locks, no side files)."""
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro&immutable=1"
-    return sqlite3.connect(uri, uri=True)
+    return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
 
 
 def check_sqlite_file(path: Path) -> None:
@@ -74,7 +82,8 @@ class _Reader:
 
     def __init__(self, path: Path):
         self.path = path
-        self.con = connect_readonly(path)
+        self._local = threading.local()
+        self._cons: list[sqlite3.Connection] = []
         self.tables = {r[0] for r in self.con.execute(
             "SELECT name FROM sqlite_master WHERE type='table'")}
         self._columns: dict[str, list[str]] = {}
@@ -92,11 +101,110 @@ class _Reader:
     def frame(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         return pd.read_sql_query(sql, self.con, params=params)
 
-    def pick(self, table: str, wanted: dict[str, str]) -> str:
-        """SELECT list for ``wanted`` (alias -> column); absent columns read as 0."""
+    # group_concat builds one string per column; SQLite caps strings at 1e9 bytes, so tables
+    # beyond a few million rows are read in windows of rowids (same order, same result).
+    ROWID_WINDOW = 4_000_000
+
+    def ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
+             text: str | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """See ``_ints``; reads big tables window by window."""
+        lo, hi = self.con.execute(f"SELECT MIN(rowid), MAX(rowid) FROM {table}").fetchone()
+        if lo is None or hi - lo < self.ROWID_WINDOW:
+            return self._ints(table, wanted, where, text)
+        parts = []
+        for start in range(lo, hi + 1, self.ROWID_WINDOW):
+            cond = f"rowid BETWEEN {start} AND {start + self.ROWID_WINDOW - 1}"
+            parts.append(self._ints(table, wanted, f"({where}) AND {cond}" if where else cond,
+                                    text))
+        cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
+        texts = None
+        if text is not None and any(p[1] is not None for p in parts):
+            texts = np.concatenate([p[1] if p[1] is not None else
+                                    np.full(len(p[0][next(iter(wanted))]), "", dtype=object)
+                                    for p in parts])
+        return cols, texts
+
+    def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
+              text: str | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
+        optionally one text column (NULL -> '') as an object array (None when that column is
+        all NULL).
+
+        ``wanted`` maps alias -> (column or expression, value for NULL and for an absent
+        column). Why not ``fetchall``: that builds one Python object per value (seconds per
+        million rows). Here SQLite formats each column as one text (``group_concat``) and numpy
+        parses it, both in C. All columns come from one query, so one pass over the table
+        (decoding the rows is a good part of the cost) and the columns line up by construction.
+        The same pass probes the columns that are often constant (MIN = MAX, no NULL: device,
+        process and graph node ids), which are then not formatted at all; one that is not
+        constant after all is read by a second query.
+        """
         have = self.columns(table)
-        return ", ".join(f"{col} AS {alias}" if col in have else f"0 AS {alias}"
-                         for alias, col in wanted.items())
+        cond = f" WHERE {where}" if where else ""
+        # An expression such as "(text IS NULL)" is read like a column.
+        present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
+        probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT]
+        read = [a for a in present if a not in probed]
+        sel = ["COUNT(*)"] + [self._concat(present[a], wanted[a][1]) for a in read]
+        sel += [f"MIN({present[a]}), MAX({present[a]}), COUNT({present[a]})" for a in probed]
+        if text is not None:
+            sel += [f"group_concat(IFNULL({text}, ''), char(0))", f"COUNT({text})"]
+        row = self.con.execute(f"SELECT {', '.join(sel)} FROM {table}{cond}").fetchone()
+        n = int(row[0])
+        out = {a: self._parse(row[1 + i], n, f"{table}.{a}") for i, a in enumerate(read)}
+        pos = 1 + len(read)
+        again = []
+        for alias in probed:
+            lo, hi, count = row[pos:pos + 3]
+            pos += 3
+            if count == 0:
+                out[alias] = np.full(n, wanted[alias][1], dtype=np.int64)
+            elif count == n and lo == hi and isinstance(lo, int):
+                out[alias] = np.full(n, lo, dtype=np.int64)
+            else:
+                again.append(alias)
+        if again:
+            row2 = self.con.execute(
+                f"SELECT {', '.join(self._concat(present[a], wanted[a][1]) for a in again)} "
+                f"FROM {table}{cond}").fetchone()
+            out.update({a: self._parse(v, n, f"{table}.{a}") for a, v in zip(again, row2)})
+        for alias, (_, null) in wanted.items():
+            if alias not in present:
+                out[alias] = np.full(n, null, dtype=np.int64)
+        texts = None
+        if text is not None and n and row[pos + 1]:
+            parts = row[pos].split("\x00")   # NUL: C strings (NVTX text) cannot contain it
+            if len(parts) != n:
+                raise sqlite3.DatabaseError(f"{table}.{text}: read {len(parts)} of {n} values")
+            texts = np.empty(n, dtype=object)
+            texts[:] = parts
+        return {a: out[a] for a in wanted}, texts
+
+    @staticmethod
+    def _concat(col: str, null: int) -> str:
+        return f"group_concat(CAST(IFNULL({col}, {int(null)}) AS INTEGER), ' ')"
+
+    @staticmethod
+    def _parse(text: str | None, n: int, what: str) -> np.ndarray:
+        values = (np.fromstring(text, dtype=np.int64, sep=" ") if n
+                  else np.zeros(0, dtype=np.int64))
+        if len(values) != n:   # cannot happen with integer columns; never guess
+            raise sqlite3.DatabaseError(f"{what}: read {len(values)} of {n} values")
+        return values
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        """This thread's own connection: the tables are read from several threads, and a
+        connection serves one query at a time."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = connect_readonly(self.path, check_same_thread=False)
+            self._cons.append(con)
+        return con
+
+    def close(self) -> None:
+        for con in self._cons:
+            con.close()
 
 
 def _strings(rd: _Reader, ids: np.ndarray) -> np.ndarray:
@@ -118,14 +226,32 @@ def _strings(rd: _Reader, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _categorical_from_ids(rd: _Reader, ids: pd.Series) -> pd.Categorical:
-    """Decode an id column through StringIds once per unique id (names are interned)."""
-    arr = ids.fillna(-1).to_numpy(dtype=np.int64)
-    uniq, inv = np.unique(arr, return_inverse=True)
-    names = _strings(rd, uniq)
-    # Two ids may carry the same text; Categorical needs unique categories.
-    cats, remap = np.unique(names.astype(str), return_inverse=True)
-    return pd.Categorical.from_codes(remap[inv], categories=cats)
+def categorical(uniq: np.ndarray, inverse: np.ndarray) -> pd.Categorical:
+    """The categorical of ``uniq[inverse]``, built without materialising that array.
+
+    Categories come out as ``pd.Categorical(uniq[inverse])`` would make them (the distinct
+    values, sorted), but only the few entries of ``uniq`` are hashed and sorted, never one Python
+    object per row. ``uniq`` may hold repeated or unused values.
+    """
+    used = np.zeros(len(uniq), dtype=bool)
+    used[inverse] = True
+    small = pd.Categorical(np.asarray(uniq, dtype=object)[used])
+    # position in uniq -> code of its value among the sorted categories
+    remap = np.full(len(uniq), -1, dtype=np.int64)
+    remap[used] = small.codes
+    return pd.Categorical.from_codes(remap[inverse], dtype=small.dtype)
+
+
+def constant_categorical(value: str, n: int) -> pd.Categorical:
+    """``n`` times ``value`` as a categorical (no object array of ``n`` strings)."""
+    return categorical(np.array([value], dtype=object), np.zeros(n, dtype=np.int64))
+
+
+def _categorical_from_ids(rd: _Reader, ids: np.ndarray) -> pd.Categorical:
+    """Decode an id column (NULL read as -1) through StringIds once per unique id (names are
+    interned)."""
+    uniq, inv = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    return categorical(_strings(rd, uniq), inv)
 
 
 def _metadata(rd: _Reader) -> dict[str, str]:
@@ -165,93 +291,112 @@ def _gpus(rd: _Reader) -> list[GpuInfo]:
     return gpus
 
 
-def _kernels(rd: _Reader) -> pd.DataFrame:
+# _kernels and _copies return columns (name -> array), not frames: _gpu_ops builds the one
+# frame from them, so the op columns are copied into a DataFrame once.
+Columns = dict[str, object]
+
+
+def _kernels(rd: _Reader) -> Columns | None:
     t = "CUPTI_ACTIVITY_KIND_KERNEL"
     if not rd.has(t, "start", "end", "correlationId"):
-        return empty_frame(GPU_OP_COLUMNS)
+        return None
     name_col = "demangledName" if "demangledName" in rd.columns(t) else "shortName"
-    sel = rd.pick(t, {"start": "start", "end": "end", "device_id": "deviceId",
-                      "stream_id": "streamId", "gpid": "globalPid",
-                      "correlation_id": "correlationId", "name_id": name_col,
-                      "short_id": "shortName", "graph_node_id": "graphNodeId"})
-    df = rd.frame(f"SELECT {sel} FROM {t}")
-    names = _categorical_from_ids(rd, df.pop("name_id"))
-    short = _categorical_from_ids(rd, df.pop("short_id"))
-    out = pd.DataFrame({
-        "kind": "kernel", "start": df["start"], "end": df["end"],
-        "device_id": df["device_id"], "stream_id": df["stream_id"],
-        "pid": pid_of(df["gpid"]), "correlation_id": df["correlation_id"],
-        "name": names, "bytes": 0, "copy_kind": "", "src_kind": "", "dst_kind": "",
-        "graph_node_id": df["graph_node_id"].fillna(0),
-    })
-    out["short_name"] = short
-    return out
+    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
+                       "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
+                       "correlation_id": ("correlationId", 0), "name_id": (name_col, -1),
+                       "short_id": ("shortName", -1), "graph_node_id": ("graphNodeId", 0)})
+    n = len(c["start"])
+    # shortName is often the same id as demangledName's: decode once.
+    short = (None if name_col == "shortName" else _categorical_from_ids(rd, c["short_id"]))
+    names = _categorical_from_ids(rd, c["name_id"])
+    empty = constant_categorical("", n)
+    return {
+        "kind": constant_categorical("kernel", n), "start": c["start"], "end": c["end"],
+        "device_id": c["device_id"], "stream_id": c["stream_id"], "pid": pid_of(c["gpid"]),
+        "correlation_id": c["correlation_id"], "name": names,
+        "bytes": np.zeros(n, dtype=np.int64), "copy_kind": empty, "src_kind": empty,
+        "dst_kind": empty, "graph_node_id": c["graph_node_id"],
+        "short_name": names if short is None else short,
+    }
 
 
-def _copies(rd: _Reader, table: str, kind: str) -> pd.DataFrame:
+def _enum(codes: np.ndarray, table: dict[int, str]) -> pd.Categorical:
+    """CUPTI enum codes -> names ('unknown' for NULL (-1) and unlisted codes)."""
+    uniq, inv = np.unique(codes, return_inverse=True)
+    return categorical(np.array([table.get(int(u), "unknown") for u in uniq], dtype=object), inv)
+
+
+def _copies(rd: _Reader, table: str, kind: str) -> Columns | None:
     if not rd.has(table, "start", "end", "correlationId"):
-        return empty_frame(GPU_OP_COLUMNS)
+        return None
     if kind == "memcpy":
-        wanted = {"copy_kind": "copyKind", "src_kind": "srcKind", "dst_kind": "dstKind"}
+        wanted = {"copy_kind": ("copyKind", -1), "src_kind": ("srcKind", -1),
+                  "dst_kind": ("dstKind", -1)}
     else:
-        wanted = {"copy_kind": "memKind", "src_kind": "memKind", "dst_kind": "memKind"}
-    sel = rd.pick(table, {"start": "start", "end": "end", "device_id": "deviceId",
-                          "stream_id": "streamId", "gpid": "globalPid",
-                          "correlation_id": "correlationId", "bytes": "bytes",
-                          "graph_node_id": "graphNodeId", **wanted})
-    df = rd.frame(f"SELECT {sel} FROM {table}")
+        wanted = {"src_kind": ("memKind", -1)}
+    c, _ = rd.ints(table, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
+                           "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
+                           "correlation_id": ("correlationId", 0), "bytes": ("bytes", 0),
+                           "graph_node_id": ("graphNodeId", 0), **wanted})
+    n = len(c["start"])
+    src = _enum(c["src_kind"], MEM_KINDS)
     if kind == "memcpy":
-        copy_kind = df["copy_kind"].map(COPY_KINDS).fillna("unknown")
-        name = "[CUDA memcpy " + copy_kind + "]"
-        src = df["src_kind"].map(MEM_KINDS).fillna("unknown")
-        dst = df["dst_kind"].map(MEM_KINDS).fillna("unknown")
+        uniq, inv = np.unique(c["copy_kind"], return_inverse=True)
+        words = np.array([COPY_KINDS.get(int(u), "unknown") for u in uniq], dtype=object)
+        copy_kind = categorical(words, inv)
+        name = categorical(np.array([f"[CUDA memcpy {w}]" for w in words], dtype=object), inv)
+        dst = _enum(c["dst_kind"], MEM_KINDS)
     else:
-        copy_kind = pd.Series("memset", index=df.index)
-        name = pd.Series("[CUDA memset]", index=df.index)
-        src = df["src_kind"].map(MEM_KINDS).fillna("unknown")
+        copy_kind = constant_categorical("memset", n)
+        name = constant_categorical("[CUDA memset]", n)
         dst = src
-    return pd.DataFrame({
-        "kind": kind, "start": df["start"], "end": df["end"], "device_id": df["device_id"],
-        "stream_id": df["stream_id"], "pid": pid_of(df["gpid"]),
-        "correlation_id": df["correlation_id"], "name": name, "bytes": df["bytes"].fillna(0),
+    return {
+        "kind": constant_categorical(kind, n), "start": c["start"], "end": c["end"],
+        "device_id": c["device_id"], "stream_id": c["stream_id"], "pid": pid_of(c["gpid"]),
+        "correlation_id": c["correlation_id"], "name": name, "bytes": c["bytes"],
         "copy_kind": copy_kind, "src_kind": src, "dst_kind": dst,
-        "graph_node_id": df["graph_node_id"].fillna(0),
-        "short_name": name,
-    })
+        "graph_node_id": c["graph_node_id"], "short_name": name,
+    }
 
 
 def _gpu_ops(rd: _Reader) -> pd.DataFrame:
     parts = [_kernels(rd), _copies(rd, "CUPTI_ACTIVITY_KIND_MEMCPY", "memcpy"),
              _copies(rd, "CUPTI_ACTIVITY_KIND_MEMSET", "memset")]
-    parts = [p for p in parts if len(p)]
+    parts = [p for p in parts if p is not None and len(p["start"])]
     if not parts:
         df = empty_frame(GPU_OP_COLUMNS)
         df["short_name"] = pd.Series(dtype="category")
         return df
-    df = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-    for col, dtype in GPU_OP_COLUMNS.items():
-        if dtype == "category":
-            df[col] = df[col].astype("category")
-        else:
-            df[col] = df[col].astype(dtype)
-    df["short_name"] = df["short_name"].astype("category")
-    return df.sort_values("start", kind="stable", ignore_index=True)
+    if len(parts) > 1:
+        # Column by column: categoricals with different categories would fall back to object
+        # arrays in pd.concat; union them instead (sorted, as astype("category") would be).
+        cols = {c: (union_categoricals([p[c] for p in parts], sort_categories=True)
+                    if isinstance(parts[0][c], pd.Categorical)
+                    else np.concatenate([p[c] for p in parts]))
+                for c in parts[0]}
+    else:
+        cols = parts[0]
+    start = cols["start"]
+    if len(start) > 1 and not (start[1:] >= start[:-1]).all():
+        order = np.argsort(start, kind="stable")
+        cols = {c: v[order] for c, v in cols.items()}
+    return pd.DataFrame(cols)
 
 
 def _api(rd: _Reader) -> pd.DataFrame:
     t = "CUPTI_ACTIVITY_KIND_RUNTIME"
     if not rd.has(t, "start", "end", "globalTid", "correlationId", "nameId"):
         return empty_frame(API_COLUMNS)
-    df = rd.frame(f"SELECT start, end, globalTid AS tid, correlationId AS correlation_id, "
-                  f"nameId FROM {t}")
-    names = _categorical_from_ids(rd, df.pop("nameId"))
+    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
+                       "correlation_id": ("correlationId", 0), "name_id": ("nameId", -1)})
+    names = _categorical_from_ids(rd, c["name_id"])
     # cudaLaunchKernel_v7000 -> cudaLaunchKernel: strip the API version suffix once per name.
-    stripped = np.array([_VERSION_SUFFIX.sub("", c) for c in names.categories], dtype=object)
-    cats, remap = np.unique(stripped.astype(str), return_inverse=True)
-    names = pd.Categorical.from_codes(remap[names.codes], categories=cats)
-    df["name"] = names
-    df["pid"] = pid_of(df["tid"])
-    return df[list(API_COLUMNS)].astype({c: t for c, t in API_COLUMNS.items() if t != "category"})
+    stripped = np.array([_VERSION_SUFFIX.sub("", str(x)) for x in names.categories],
+                        dtype=object)
+    names = categorical(stripped, names.codes.astype(np.int64))
+    return pd.DataFrame({"start": c["start"], "end": c["end"], "tid": c["tid"],
+                         "pid": pid_of(c["tid"]), "correlation_id": c["correlation_id"],
+                         "name": names})
 
 
 def _nvtx(rd: _Reader) -> pd.DataFrame:
@@ -271,58 +416,63 @@ def _nvtx(rd: _Reader) -> pd.DataFrame:
                zip(pid_of(dom["globalTid"]), dom["domain_id"], dom["name"])}
     types = ",".join(map(str, RANGE_EVENT_TYPES))
     # A range counts when it starts and ends on one thread (FORMATS.md projection step 1).
-    df = rd.frame(
-        f"SELECT start, end, globalTid AS tid, {domain} AS domain_id, {text} AS text, "
-        f"{text_id} AS text_id FROM {t} WHERE eventType IN ({types}) AND end IS NOT NULL "
-        f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)")
-    if not len(df):
+    where = (f"eventType IN ({types}) AND end IS NOT NULL "
+             f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)")
+    c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
+                            "domain_id": ("domainId", 0), "text_id": ("textId", -1),
+                            # 1 where the inline text is NULL: the registered textId names it
+                            "no_text": ("(text IS NULL)" if text == "text" else "text", 1)},
+                        where, text="text" if text == "text" else None)
+    n = len(c["start"])
+    if not n:
         return empty_frame(NVTX_COLUMNS)
-    # Registered strings (textId) when the inline text is NULL.
-    need = df["text"].isna()
-    if need.any():
-        ids = df.loc[need, "text_id"].fillna(-1).to_numpy(dtype=np.int64)
-        df.loc[need, "text"] = _strings(rd, ids)
-    pid = pid_of(df["tid"])
-    dom_ids = df["domain_id"].fillna(0).to_numpy(dtype=np.int64)
-    if domains:
-        keys = pd.Series(list(zip(pid.tolist(), dom_ids.tolist())))
-        domain_names = keys.map(domains).fillna("").to_numpy()
+    no_text = c["no_text"].astype(bool)
+    if values is None:
+        names = _categorical_from_ids(rd, c["text_id"])
     else:
-        domain_names = np.full(len(df), "", dtype=object)
+        # Inline strings: one object per row is unavoidable here; factorize them once.
+        if no_text.any():
+            values[no_text] = _strings(rd, c["text_id"][no_text])
+        codes, uniq = pd.factorize(values)
+        names = categorical(uniq, codes)
+    pid = pid_of(c["tid"])
+    # Domain per (process, domainId) pair: look up each distinct pair once.
+    pid_u, pid_inv = np.unique(pid, return_inverse=True)
+    dom_u, dom_inv = np.unique(c["domain_id"], return_inverse=True)
+    pair_u, pair_inv = np.unique(pid_inv * len(dom_u) + dom_inv, return_inverse=True)
+    pair_names = np.array([domains.get((int(pid_u[k // len(dom_u)]),
+                                        int(dom_u[k % len(dom_u)])), "")
+                           for k in pair_u], dtype=object)
     out = pd.DataFrame({
-        "start": df["start"].astype("int64"), "end": df["end"].astype("int64"),
-        "tid": df["tid"].astype("int64"), "pid": pid,
-        "domain": pd.Categorical(domain_names),
-        "name": pd.Categorical(df["text"].fillna("").astype(str)),
+        "start": c["start"], "end": c["end"], "tid": c["tid"], "pid": pid,
+        "domain": categorical(pair_names, pair_inv), "name": names,
     })
     # Parents before children when they start together, so "latest start" means innermost.
-    out["_neg_end"] = -out["end"]
-    out = out.sort_values(["tid", "start", "_neg_end"], kind="stable", ignore_index=True)
-    return out.drop(columns="_neg_end")
+    order = np.lexsort((-c["end"], c["start"], c["tid"]))
+    if (order != np.arange(n)).any():
+        out = out.take(order).reset_index(drop=True)
+    return out
 
 
 def _graph_nodes(rd: _Reader) -> pd.DataFrame:
     t = "CUDA_GRAPH_NODE_EVENTS"
     if not rd.has(t, "graphNodeId", "globalTid", "start"):
         return empty_frame(GRAPH_NODE_COLUMNS)
-    sel = rd.pick(t, {"graph_node_id": "graphNodeId",
-                      "original_graph_node_id": "originalGraphNodeId",
-                      "tid": "globalTid", "start": "start"})
-    df = rd.frame(f"SELECT {sel} FROM {t}").fillna(0)
-    return df.astype({c: "int64" for c in GRAPH_NODE_COLUMNS})
+    c, _ = rd.ints(t, {"graph_node_id": ("graphNodeId", 0),
+                       "original_graph_node_id": ("originalGraphNodeId", 0),
+                       "tid": ("globalTid", 0), "start": ("start", 0)})
+    return pd.DataFrame(c)
 
 
 def _sync(rd: _Reader) -> pd.DataFrame:
     t = "CUPTI_ACTIVITY_KIND_SYNCHRONIZATION"
     if not rd.has(t, "start", "end"):
         return empty_frame(SYNC_COLUMNS)
-    sel = rd.pick(t, {"start": "start", "end": "end", "gpid": "globalPid",
-                      "stream_id": "streamId", "sync_type": "syncType"})
-    df = rd.frame(f"SELECT {sel} FROM {t}")
+    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "gpid": ("globalPid", 0),
+                       "stream_id": ("streamId", 0), "sync_type": ("syncType", -1)})
     return pd.DataFrame({
-        "start": df["start"].astype("int64"), "end": df["end"].astype("int64"),
-        "pid": pid_of(df["gpid"].fillna(0)), "stream_id": df["stream_id"].fillna(0).astype("int64"),
-        "sync_type": pd.Categorical(df["sync_type"].map(SYNC_TYPES).fillna("unknown")),
+        "start": c["start"], "end": c["end"], "pid": pid_of(c["gpid"]),
+        "stream_id": c["stream_id"], "sync_type": _enum(c["sync_type"], SYNC_TYPES),
     })
 
 
@@ -351,16 +501,22 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
     path = Path(path)
     check_sqlite_file(path)
     step = progress or (lambda _msg: None)
+    rd = None
     try:
         rd = _Reader(path)
         _reject_foreign(rd, path)
         meta = _metadata(rd)
-        step("kernels and copies")
-        gpu_ops = _gpu_ops(rd)
-        step("API calls")
-        api = _api(rd)
-        step("NVTX ranges")
-        nvtx = _nvtx(rd)
+        # The three big tables are read side by side: while one thread is in Python (building
+        # frames), the others keep SQLite busy on the other cores.
+        with ThreadPoolExecutor(max_workers=2) as tables:
+            api_job = tables.submit(_api, rd)
+            nvtx_job = tables.submit(_nvtx, rd)
+            step("kernels and copies")
+            gpu_ops = _gpu_ops(rd)
+            step("API calls")
+            api = api_job.result()
+            step("NVTX ranges")
+            nvtx = nvtx_job.result()
         trace = Trace(
             path=str(path),
             nsys_version=meta.get("EXPORT_PRODUCT_VERSION"),
@@ -370,10 +526,12 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             capture_command=_capture_command(rd),
             graph_launches=_graph_launch_rows(rd),
         )
-        rd.con.close()
     except sqlite3.DatabaseError as err:
         raise InputError(f"cannot read the SQLite export ({err}); is it truncated or still being "
                          f"written?", path=str(path)) from None
+    finally:
+        if rd is not None:
+            rd.close()
     if not meta:
         trace.notes.append("no export metadata table (very old nsys?): version unknown")
     return trace

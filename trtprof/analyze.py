@@ -156,10 +156,17 @@ def tool_info() -> dict:
 def frame_records(df: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
     """JSON-ready records: numpy scalars to Python, NaN/NA to None."""
     cols = [c for c in columns if c in df.columns]
-    out = df[cols].astype(object).where(df[cols].notna(), None)
-    records = out.to_dict("records")
-    for r in records:
-        for k, v in r.items():
-            if hasattr(v, "item"):
-                r[k] = v.item()
-    return records
+    if not cols:
+        return [{} for _ in range(len(df))]
+    # Column by column, then zipped into rows: DataFrame.to_dict boxes every value through
+    # several layers of pandas (slow for the tens of thousands of iterations of a long run).
+    values = []
+    for c in cols:
+        col = df[c]
+        vals = col.to_numpy(dtype=object)
+        na = col.isna().to_numpy()
+        if na.any():
+            vals = vals.copy()
+            vals[na] = None
+        values.append([v.item() if hasattr(v, "item") else v for v in vals])
+    return [dict(zip(cols, row)) for row in zip(*values)]

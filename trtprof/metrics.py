@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from trtprof.attribution import innermost
+from trtprof.parsers.nsys_sqlite import categorical
 from trtprof.window import Window, _union_length
 
 GEMM_CLASSES = ("gemm", "convolution", "attention")
@@ -34,10 +35,15 @@ def _stats(values: np.ndarray) -> dict | None:
 
 def classify_kernels(kernels: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFrame:
     """Add unit/precision/op_class columns (from the per-unique-name ``classes``) to ``kernels``."""
-    names = kernels["name"].astype(str)
-    out = kernels.copy()
+    # Classes are per name: look each category up once and keep the name codes, rather than
+    # mapping one string per kernel. Shallow copy: only new columns are added.
+    name = kernels["name"].array
+    cats = pd.Index(np.asarray(name.categories, dtype=object)).astype(str)
+    codes = name.codes.astype(np.int64)
+    out = kernels.copy(deep=False)
     for col in ("unit", "precision", "op_class"):
-        out[col] = pd.Categorical(names.map(classes[col]).fillna("unknown"))
+        per_cat = pd.Series(cats).map(classes[col]).fillna("unknown").to_numpy(dtype=object)
+        out[col] = categorical(np.append(per_cat, "unknown"), codes)   # NaN name (-1): unknown
     return out
 
 
@@ -74,14 +80,16 @@ def _dominant(df: pd.DataFrame, key: str, col: str) -> pd.Series:
 def layer_table(window: Window, kernels: pd.DataFrame, nvtx: pd.DataFrame) -> pd.DataFrame:
     """One row per layer (innermost NVTX range name) in execution order, empty layers included."""
     ops = window.in_window
-    copies = ops[ops["kind"] != "kernel"]
+    # Only the columns used here: a boolean selection copies every column it keeps.
+    copies = ops.loc[(ops["kind"] != "kernel").to_numpy(), ["layer", "duration"]]
     kg = kernels.groupby("layer", observed=True)
     t = pd.DataFrame({"time_ns": kg["duration"].sum(), "kernel_count": kg.size()})
     cg = copies.groupby("layer", observed=True)
     t = t.join(pd.DataFrame({"memcpy_time_ns": cg["duration"].sum(),
                              "memcpy_count": cg.size()}), how="outer")
     first = ops.groupby("layer", observed=True)["origin_start"].min()   # capture order for graphs
-    instances = ops[ops["range_idx"] >= 0].groupby("layer", observed=True)["range_idx"].nunique()
+    ranged = ops.loc[(ops["range_idx"] >= 0).to_numpy(), ["layer", "range_idx"]]
+    instances = ranged.groupby("layer", observed=True)["range_idx"].nunique()
     t = t.join(first.rename("first_launch"), how="left").join(instances.rename("instances"))
     t = _with_empty_layers(t, window, nvtx)
     t = t.fillna({"time_ns": 0, "kernel_count": 0, "memcpy_time_ns": 0, "memcpy_count": 0,
@@ -149,7 +157,8 @@ def trace_metrics(window: Window, kernels: pd.DataFrame) -> dict:
     op = kernels.groupby("op_class", observed=True)["duration"].sum()
     gemm = int(op[op.index.isin(GEMM_CLASSES)].sum())
     unit = kernels.groupby("unit", observed=True)["duration"].sum()
-    gemm_k = kernels[kernels["op_class"].isin(GEMM_CLASSES)]
+    # Only the two columns used: a boolean selection copies every column it keeps.
+    gemm_k = kernels.loc[kernels["op_class"].isin(GEMM_CLASSES).to_numpy(), ["unit", "duration"]]
     in_win = window.in_window
     busy = int(_union_length(in_win["start"].to_numpy(), in_win["end"].to_numpy(),
                              np.zeros(len(in_win), dtype=np.int64)).sum()) if len(in_win) else 0

@@ -23,6 +23,14 @@ def _classes(names) -> pd.DataFrame:
     return classify_names(names)
 
 
+def _unique_names(names: pd.Series) -> list[str]:
+    """Distinct names as str, in first-seen order, from the categorical's codes (no string per
+    kernel)."""
+    first = pd.unique(names.cat.codes.to_numpy())
+    cats = np.append(np.asarray(names.cat.categories, dtype=object), np.nan)   # -1: NaN
+    return [str(v) for v in cats[first]]
+
+
 def _gpu(inputs: Inputs, window: Window | None) -> dict | None:
     trace = inputs.trace
     if trace is not None and trace.gpus:
@@ -66,7 +74,7 @@ def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
     inside = window.in_window
     kernels = inside[inside["kind"] == "kernel"]
     progress("classifying kernels")
-    classes = _classes(kernels["name"].astype(str).unique())
+    classes = _classes(_unique_names(kernels["name"]))
     kernels = classify_kernels(kernels, classes)
     kernels = _refine_with_engine(kernels, inputs)
     metrics = trace_metrics(window, kernels)

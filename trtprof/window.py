@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from trtprof.attribution import NONE, innermost, launches, top_level
 from trtprof.model import Trace
+from trtprof.parsers.nsys_sqlite import categorical
 
 TRT_DOMAIN = "TensorRT"
 EXEC_RANGE = re.compile(r"^ExecutionContext::")
@@ -41,8 +43,10 @@ class Window:
     ranges: pd.DataFrame            # the window's ranges (one per inference), nvtx_row column
     notes: list[str] = field(default_factory=list)
 
-    @property
+    @cached_property
     def in_window(self) -> pd.DataFrame:
+        # Cached: metrics, the layer table and several rules all read it, and each boolean-mask
+        # selection copies every column of a frame that may hold millions of ops.
         return self.ops[self.ops["in_window"]]
 
 
@@ -53,11 +57,18 @@ def _range_subset(nvtx: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     return sub.assign(nvtx_row=sub.index.to_numpy()).reset_index(drop=True)
 
 
+def _per_category(col: pd.Series, test) -> np.ndarray:
+    """``test`` (on a Series of str) applied to each category of ``col``, spread per row."""
+    cats = pd.Series(col.cat.categories).astype(str)
+    hit = np.append(np.asarray(test(cats), dtype=bool), False)   # code -1 (NaN): no
+    return hit[col.cat.codes.to_numpy()]
+
+
 def _pick_window_ranges(nvtx: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     if len(nvtx):
-        names = nvtx["name"].astype(str)
-        is_exec = (nvtx["domain"].astype(str) == TRT_DOMAIN).to_numpy() & \
-            names.str.match(EXEC_RANGE).to_numpy()
+        # Test each distinct name/domain once, then spread the answer through the codes.
+        is_exec = _per_category(nvtx["domain"], lambda c: c == TRT_DOMAIN) & \
+            _per_category(nvtx["name"], lambda c: c.str.match(EXEC_RANGE))
         if is_exec.any():
             return "tensorrt", _range_subset(nvtx, is_exec)
         uniq = pd.Series(nvtx["name"].cat.categories)
@@ -69,6 +80,8 @@ def _pick_window_ranges(nvtx: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 
 def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> pd.Series:
     """Per group, the length of the union of [start, end) intervals (GPU busy time)."""
+    if len(groups) and (groups == groups[0]).all():
+        return _union_length_one(starts, ends, groups[0])
     df = pd.DataFrame({"g": groups, "s": starts, "e": ends}).sort_values(["g", "s"], kind="stable")
     run_end = df.groupby("g")["e"].cummax()
     prev = run_end.groupby(df["g"]).shift(1)
@@ -77,8 +90,22 @@ def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> p
     return new.groupby(df["g"]).sum()
 
 
+def _union_length_one(starts: np.ndarray, ends: np.ndarray, group) -> pd.Series:
+    """``_union_length`` for a single group (the whole window, the timeline rules), in numpy:
+    no frame to sort, no groupby. Same arithmetic as the general case, float64 included."""
+    order = np.argsort(starts, kind="stable")
+    s, e = np.asarray(starts)[order], np.asarray(ends)[order]
+    prev = np.empty(len(e), dtype=np.float64)
+    prev[0] = np.iinfo(np.int64).min
+    prev[1:] = np.maximum.accumulate(e)[:-1]
+    new = np.clip(e - np.maximum(s, prev), 0, None)
+    return pd.Series([new.sum()], index=pd.Index([group], name="g"), dtype=np.float64)
+
+
 def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
-    inside = ops[ops["iteration"] != NONE]
+    # Only the columns used here: a boolean selection copies every column it keeps.
+    inside = ops.loc[(ops["iteration"] != NONE).to_numpy(),
+                     ["iteration", "kind", "start", "end", "duration"]]
     if not len(ranges) or not len(inside):
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in ITERATION_COLUMNS})
     kernels = inside[inside["kind"] == "kernel"]
@@ -105,7 +132,9 @@ def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
 
 def scope(trace: Trace) -> Window:
     """Attribute every GPU op to its launch, innermost range, iteration; pick the window."""
-    ops = trace.gpu_ops.copy()
+    # Shallow: the columns added below do not touch trace.gpu_ops (pandas copy-on-write), and
+    # the op columns are not duplicated in memory.
+    ops = trace.gpu_ops.copy(deep=False)
     nvtx = trace.nvtx
     lc = launches(trace)
     ops["duration"] = (ops["end"] - ops["start"]).astype("int64")
@@ -116,12 +145,16 @@ def scope(trace: Trace) -> Window:
     # The layer comes from where the op was created (capture time for graph replays) ...
     rng = innermost(nvtx, lc.origin_tid, lc.origin_start, lc.origin_end)
     ops["range_idx"] = rng
+    # The layer name as a categorical built from the range names' codes, never as an object
+    # array with one string per op; "" for ops outside any range.
     if len(nvtx):
-        names = nvtx["name"].to_numpy()
-        layer = np.where(rng >= 0, names[np.maximum(rng, 0)], "")
+        name = nvtx["name"].array
+        values = np.append(np.asarray(name.categories, dtype=object), "")
+        codes = name.codes.astype(np.int64)
+        inv = np.where(rng >= 0, codes[np.maximum(rng, 0)], len(values) - 1)
     else:
-        layer = np.full(len(ops), "", dtype=object)
-    ops["layer"] = pd.Categorical(layer)
+        values, inv = np.array([""], dtype=object), np.zeros(len(ops), dtype=np.int64)
+    ops["layer"] = categorical(values, inv)
 
     kind, win = _pick_window_ranges(nvtx)
     notes: list[str] = []
