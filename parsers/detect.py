@@ -42,20 +42,28 @@ def _sniff_text(head: str) -> str | None:
     return sniff_text_kind(head)
 
 
-def detect_kind(path: str | Path) -> str:
-    """One of KINDS, or InputError naming the file and why it is not recognised."""
-    p = Path(path)
+def read_head(p: Path, size: int = 65536,
+              expected: str = "a trace, log or JSON file") -> bytes:
+    """The first ``size`` bytes of ``p``; InputError when it is missing, a directory, unreadable
+    or empty."""
     if not p.exists():
         raise InputError("no such file", path=str(p))
     if p.is_dir():
-        raise InputError("is a directory, expected a trace, log or JSON file", path=str(p))
+        raise InputError(f"is a directory, expected {expected}", path=str(p))
     try:
         with open(p, "rb") as fh:
-            head = fh.read(65536)
+            head = fh.read(size)
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
     if not head:
         raise InputError("file is empty", path=str(p))
+    return head
+
+
+def detect_kind(path: str | Path) -> str:
+    """One of KINDS, or InputError naming the file and why it is not recognised."""
+    p = Path(path)
+    head = read_head(p)
     if head.startswith(SQLITE_MAGIC):
         return "nsys-sqlite"
     if head.startswith(XZ_MAGIC) or head.startswith(GZ_MAGIC):

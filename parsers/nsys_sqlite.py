@@ -21,7 +21,8 @@ from pandas.api.types import union_categoricals
 
 from trtprof.errors import InputError
 from trtprof.model import (API_COLUMNS, GPU_OP_COLUMNS, GRAPH_NODE_COLUMNS, NVTX_COLUMNS,
-                           SYNC_COLUMNS, GpuInfo, Trace, empty_frame)
+                           SYNC_COLUMNS, GpuInfo, Trace, categorical, constant_categorical,
+                           empty_frame)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -61,17 +62,8 @@ def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Conn
 
 def check_sqlite_file(path: Path) -> None:
     """Raise InputError unless ``path`` is a readable SQLite file."""
-    if not path.exists():
-        raise InputError("no such file", path=str(path))
-    if path.is_dir():
-        raise InputError("is a directory, expected an Nsight Systems .sqlite export", path=str(path))
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(100)
-    except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", path=str(path)) from None
-    if not head:
-        raise InputError("file is empty", path=str(path))
+    from trtprof.parsers.detect import read_head
+    head = read_head(path, 100, expected="an Nsight Systems .sqlite export")
     if not head.startswith(SQLITE_MAGIC):
         raise InputError("not an SQLite database (expected an Nsight Systems .sqlite export)",
                          path=str(path))
@@ -224,27 +216,6 @@ def _strings(rd: _Reader, ids: np.ndarray) -> np.ndarray:
     out = values[pos]
     out[(ids < 0) | (uniq[pos] != ids)] = ""
     return out
-
-
-def categorical(uniq: np.ndarray, inverse: np.ndarray) -> pd.Categorical:
-    """The categorical of ``uniq[inverse]``, built without materialising that array.
-
-    Categories come out as ``pd.Categorical(uniq[inverse])`` would make them (the distinct
-    values, sorted), but only the few entries of ``uniq`` are hashed and sorted, never one Python
-    object per row. ``uniq`` may hold repeated or unused values.
-    """
-    used = np.zeros(len(uniq), dtype=bool)
-    used[inverse] = True
-    small = pd.Categorical(np.asarray(uniq, dtype=object)[used])
-    # position in uniq -> code of its value among the sorted categories
-    remap = np.full(len(uniq), -1, dtype=np.int64)
-    remap[used] = small.codes
-    return pd.Categorical.from_codes(remap[inverse], dtype=small.dtype)
-
-
-def constant_categorical(value: str, n: int) -> pd.Categorical:
-    """``n`` times ``value`` as a categorical (no object array of ``n`` strings)."""
-    return categorical(np.array([value], dtype=object), np.zeros(n, dtype=np.int64))
 
 
 def _categorical_from_ids(rd: _Reader, ids: np.ndarray) -> pd.Categorical:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from trtprof.attribution import innermost
-from trtprof.parsers.nsys_sqlite import categorical
+from trtprof.model import categorical
 from trtprof.window import Window, _union_length
 
 GEMM_CLASSES = ("gemm", "convolution", "attention")

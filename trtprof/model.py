@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # Column name -> dtype. Frames built by parsers carry exactly these columns (extra columns allowed).
@@ -83,6 +84,27 @@ LAYER_PROFILE_COLUMNS: dict[str, str] = {
     "median_ms": "float64",    # NaN when the file has no median
     "percentage": "float64",
 }
+
+
+def categorical(uniq: np.ndarray, inverse: np.ndarray) -> pd.Categorical:
+    """The categorical of ``uniq[inverse]``, built without materialising that array.
+
+    Categories come out as ``pd.Categorical(uniq[inverse])`` would make them (the distinct
+    values, sorted), but only the few entries of ``uniq`` are hashed and sorted, never one Python
+    object per row. ``uniq`` may hold repeated or unused values.
+    """
+    used = np.zeros(len(uniq), dtype=bool)
+    used[inverse] = True
+    small = pd.Categorical(np.asarray(uniq, dtype=object)[used])
+    # position in uniq -> code of its value among the sorted categories
+    remap = np.full(len(uniq), -1, dtype=np.int64)
+    remap[used] = small.codes
+    return pd.Categorical.from_codes(remap[inverse], dtype=small.dtype)
+
+
+def constant_categorical(value: str, n: int) -> pd.Categorical:
+    """``n`` times ``value`` as a categorical (no object array of ``n`` strings)."""
+    return categorical(np.array([value], dtype=object), np.zeros(n, dtype=np.int64))
 
 
 def empty_frame(columns: dict[str, str]) -> pd.DataFrame:

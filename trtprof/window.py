@@ -20,7 +20,7 @@ import pandas as pd
 
 from trtprof.attribution import NONE, innermost, launches, top_level
 from trtprof.model import Trace
-from trtprof.parsers.nsys_sqlite import categorical
+from trtprof.model import categorical
 
 TRT_DOMAIN = "TensorRT"
 EXEC_RANGE = re.compile(r"^ExecutionContext::")
