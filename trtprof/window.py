@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trtprof.attribution import NONE, innermost, launches, top_level
-from trtprof.model import Trace
-from trtprof.model import categorical
+from trtprof.model import Trace, categorical
 
 TRT_DOMAIN = "TensorRT"
 EXEC_RANGE = re.compile(r"^ExecutionContext::")
