@@ -110,7 +110,9 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
         if cfg["gemm_target"] is not None:
             opts.gemm_target = float(cfg["gemm_target"])
     opts.thresholds.update(parse_thresholds(thresholds))
-    progress = Progress(enabled=not no_progress)
+    # Quiet when a machine reads the output (JSON into a pipe) or when asked to be.
+    progress = Progress(enabled=not no_progress and not (fmt == "json" and
+                                                         not sys.stdout.isatty()))
     try:
         report = analyze(list(inputs), opts, progress)
     finally:
