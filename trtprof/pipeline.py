@@ -117,28 +117,27 @@ def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     if not unknown.any():
         return kernels
     from trtprof.classifier import classify, refine
-    info = engine.set_index("name")
+    info = engine.drop_duplicates("name").set_index("name")
+    # One refinement per unique (kernel name, layer) pair, then mapped back onto the rows.
     pairs = kernels.loc[unknown, ["name", "layer"]].astype(str).drop_duplicates()
-    fixes = {}
+    pairs = pairs[pairs["layer"].isin(info.index)]
+    if not len(pairs):
+        return kernels
+    fixes = []
     for name, layer in pairs.itertuples(index=False):
-        if layer not in info.index:
-            continue
         row = info.loc[layer]
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
         kc = refine(classify(name), tactic_name=row.get("tactic_name") or None,
                     layer_precision=row.get("precision") or None,
                     layer_type=row.get("layer_type") or None)
-        fixes[(name, layer)] = kc
-    if not fixes:
-        return kernels
+        fixes.append((name, layer, kc.unit, kc.precision, kc.op_class))
+    fix = pd.DataFrame(fixes, columns=["name", "layer", "unit", "precision", "op_class"])
+    keys = pd.MultiIndex.from_arrays([kernels["name"].astype(str), kernels["layer"].astype(str)])
+    pos = pd.MultiIndex.from_frame(fix[["name", "layer"]]).get_indexer(keys)
+    hit = pos >= 0
     out = kernels.copy()
-    key = list(zip(out["name"].astype(str), out["layer"].astype(str)))
     for col in ("unit", "precision", "op_class"):
         vals = out[col].astype(str).to_numpy().copy()
-        for i, k in enumerate(key):
-            if k in fixes:
-                vals[i] = getattr(fixes[k], col)
+        vals[hit] = fix[col].to_numpy()[pos[hit]]
         out[col] = pd.Categorical(vals)
     return out
 

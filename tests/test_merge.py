@@ -1,0 +1,41 @@
+"""Merging a trace with engine layer information: kernels whose names cannot tell their precision
+are settled by the layer they ran for; trace layers carry the engine's type and tactic."""
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from trtprof.analyze import Inputs, analyze
+from trtprof.pipeline import _refine_with_engine
+
+from conftest import SAMPLES
+
+
+def test_unknown_precision_settled_by_layer_precision():
+    kernels = pd.DataFrame({
+        "name": pd.Categorical(["__myl_AddMulSilu_0x1234", "__myl_AddMulSilu_0x1234",
+                                "sm80_xmma_gemm_f16f16_f16f32_f32_tn_n_tilesize128x128x32_"
+                                "stage4_warpsize2x2x1_tensor16x8x16_execute_kernel_trt"]),
+        "layer": pd.Categorical(["blockA", "blockB", "fc"]),
+        "unit": pd.Categorical(["cuda_core", "cuda_core", "tensor_core"]),
+        "precision": pd.Categorical(["unknown", "unknown", "fp16"]),
+        "op_class": pd.Categorical(["pointwise", "pointwise", "gemm"]),
+    })
+    engine = pd.DataFrame({"name": ["blockA", "fc"], "layer_type": ["Myelin", "CaskGemm"],
+                           "tactic_name": ["", ""], "precision": ["fp16", "int8"]})
+    out = _refine_with_engine(kernels, Inputs(engine=SimpleNamespace(layers=engine)))
+    # settled from its layer; the other instance ran in a layer the engine does not list
+    assert list(out["precision"].astype(str)) == ["fp16", "unknown", "fp16"]
+    # definite name evidence is never overridden (fc says int8, the kernel name says fp16)
+    assert out["unit"].astype(str).tolist() == ["cuda_core", "cuda_core", "tensor_core"]
+
+
+def test_trace_layers_carry_engine_view():
+    r = analyze([SAMPLES / "int8_fallbacks.sqlite", SAMPLES / "int8_fallbacks.layers.json"])
+    kinds = [i["kind"] for i in r["inputs"]]
+    assert kinds == ["nsys-sqlite", "layer-json"]
+    by_name = {layer["name"]: layer for layer in r["layers"]}
+    soft = by_name["/softmax/Softmax"]
+    assert soft["engine_precision"] == "fp32" and soft["layer_type"]
+    reformat = [n for n, layer in by_name.items() if layer.get("is_reformat")]
+    assert reformat and all(n.startswith("Reformatting CopyNode") for n in reformat)
