@@ -179,6 +179,11 @@ LAYER_TYPE_OPS: dict[str, str | None] = {
     "resize": "resize", "normalization": "normalization", "layernorm": "normalization",
     "quantize": "quantize", "dequantize": "quantize", "dynamicquantize": "quantize",
     "pluginv2": "plugin", "pluginv3": "plugin", "plugin": "plugin",
+    # seen in real engines (TensorRT 8.x/10.x layer JSON)
+    "cudadepthwiseconvolution": "convolution", "caskgemmconvolution": "convolution",
+    "fusedconvactconvolution": "convolution", "convactpool": "convolution",
+    "tiledpooling": "pooling", "cudapooling": "pooling", "cudasoftmax": "reduction",
+    "logsoftmaxtopk": "reduction",
     "myelin": None, "kgen": None, "foreignnode": None,
 }
 PRECISIONS = frozenset({"fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4",

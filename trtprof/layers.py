@@ -6,13 +6,6 @@ import re
 
 import pandas as pd
 
-# Layer types the classifier's LayerType map does not list yet (seen in real engines).
-_EXTRA_LAYER_OPS = {
-    "cudadepthwiseconvolution": "convolution", "caskgemmconvolution": "convolution",
-    "fusedconvactconvolution": "convolution", "convactpool": "convolution",
-    "tiledpooling": "pooling", "cudapooling": "pooling", "cudasoftmax": "reduction",
-    "logsoftmaxtopk": "reduction", "constant": "other", "noop": "other",
-}
 VIEW_COLUMNS = ["name", "layer_type", "op_class", "precision", "math_precision", "is_reformat",
                 "reformat_reason", "unit", "tactic_name", "time_ns", "share"]
 
@@ -32,21 +25,13 @@ def reformat_reason(name: str, layer_type: str, origin: str) -> str:
 
 
 def _classify(tactic: str, layer_type: str, precision: str):
-    try:
-        from trtprof.classifier import LAYER_TYPE_OPS, classify, refine
-    except ImportError:   # classifier not installed: say unknown rather than guess
-        op = _EXTRA_LAYER_OPS.get(layer_type.lower(), "other")
-        return "unknown", "unknown", op
+    from trtprof.classifier import classify, refine
     kc = refine(classify(tactic or ""), tactic_name=None, layer_type=layer_type)
-    op = kc.op_class
-    key = layer_type.lower().replace("_", "")
-    if LAYER_TYPE_OPS.get(key) is None and key in _EXTRA_LAYER_OPS and op == "other":
-        op = _EXTRA_LAYER_OPS[key]
     unit = kc.unit
-    if unit == "unknown" and op in ("reformat", "permutation", "pointwise", "pooling",
-                                    "reduction", "gather_scatter"):
+    if unit == "unknown" and kc.op_class in ("reformat", "permutation", "pointwise", "pooling",
+                                             "reduction", "gather_scatter"):
         unit = "cuda_core"   # these classes never use MMA instructions
-    return unit, kc.precision, op
+    return unit, kc.precision, kc.op_class
 
 
 def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.DataFrame:
