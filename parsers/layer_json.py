@@ -18,7 +18,7 @@ from trtprof.errors import InputError
 from trtprof.formats import layer_precision, normalize_tactic_id, tensor_dict
 from trtprof.model import ENGINE_LAYER_COLUMNS, empty_frame
 
-from .trt_text import iter_json_values, read_text
+from .trt_text import iter_json_values, read_text, split_top_level
 
 NAMES_ONLY_NOTE = ("names only: rebuild with --profilingVerbosity=detailed to get layer types, "
                    "tactics and tensor formats")
@@ -184,27 +184,8 @@ def fusion_parts(name: str) -> list[str]:
 
 
 def _split_top(text: str, seps: tuple[str, ...]) -> list[str]:
-    depth, start, i, out = 0, 0, 0, []
-    while i < len(text):
-        c = text[i]
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            for s in seps:
-                if text.startswith(s, i):
-                    out.append(text[start:i].strip())
-                    i += len(s)
-                    start = i
-                    break
-            else:
-                i += 1
-                continue
-            continue
-        i += 1
-    out.append(text[start:].strip())
-    return out
+    sep = re.compile("|".join(re.escape(x) for x in seps))
+    return [part.strip() for part in split_top_level(text, sep)]
 
 
 def _version_hint(raw: list[dict]) -> str | None:

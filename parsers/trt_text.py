@@ -109,3 +109,25 @@ def sniff_text_kind(head: str | bytes) -> str | None:
     if _TRT_LOG_RE.search(head):
         return "trtexec-log"
     return None
+
+
+def split_top_level(text: str, sep: re.Pattern[str]) -> list[str]:
+    """Split ``text`` where ``sep`` matches outside brackets: TensorRT names nest ``(...)``,
+    ``[...]`` and ``{...}`` (``PWN(a, b)``, ``{ForeignNode[x...y]}``) that contain the separators."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            m = sep.match(text, i)
+            if m and m.end() > i:
+                parts.append(text[start:i])
+                i = start = m.end()
+                continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+

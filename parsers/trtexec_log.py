@@ -25,7 +25,7 @@ from trtprof.model import ENGINE_LAYER_COLUMNS, LAYER_PROFILE_COLUMNS, empty_fra
 
 from .layer_json import _frame as _layer_frame
 from .layer_json import _layer_row, fusion_parts, is_reformat_layer
-from .trt_text import read_text, sniff_text_kind
+from .trt_text import read_text, sniff_text_kind, split_top_level
 
 AUTOTUNING_COLUMNS: dict[str, str] = {
     "layer": "object",
@@ -675,33 +675,17 @@ def _pseudo_obj(s: str) -> dict:
     return obj
 
 
+_KEY_SEP = re.compile(r", (?=[A-Za-z][A-Za-z0-9/_]*: )")
+_COMMA = re.compile(",")
+
+
 def _split_keys(s: str) -> list[str]:
     """Split at ", Key: " on bracket depth 0."""
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(s):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        elif c == "," and depth == 0 and re.match(r", [A-Za-z][A-Za-z0-9/_]*: ", s[i:]):
-            parts.append(s[start:i])
-            start = i + 2
-    parts.append(s[start:])
-    return parts
+    return split_top_level(s, _KEY_SEP)
 
 
 def _split_top(s: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, c in enumerate(s):
-        if c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth = max(0, depth - 1)
-        elif c == "," and depth == 0:
-            parts.append(s[start:i])
-            start = i + 1
-    parts.append(s[start:])
-    return [p for p in parts if p.strip()]
+    return [p for p in split_top_level(s, _COMMA) if p.strip()]
 
 
 def _stats(rest: str) -> dict[str, float]:

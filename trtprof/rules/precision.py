@@ -66,9 +66,11 @@ def fallback_analysis(ctx: Context) -> Fallback | None:
     compute = ~layers["is_reformat"] & ~ltype.isin(_NO_WORK_TYPES) & \
         ~layers["op_class"].astype(str).isin(("memcpy", "memset", "reformat")) & \
         (time.isna() | (time > 0))
-    fb = layers[compute & prec.isin(FLOAT_PRECISIONS)].assign(prec=prec)
-    if not len(fb):
+    mask = compute & prec.isin(FLOAT_PRECISIONS)
+    if not mask.any():
         return None
+    # (select first: assigning a Series to an empty frame would adopt the Series' index)
+    fb = layers[mask].assign(prec=prec[mask])
     # Reformats adjacent (in execution order) to a fallback layer, or named for it.
     names = set(fb["name"])
     pos = layers.index[layers["name"].isin(names)]
@@ -177,7 +179,10 @@ def _cause(row: dict, fp32_build: bool) -> str | None:
     params = row.get("params") if isinstance(row.get("params"), dict) else {}
     ins = row.get("inputs") if isinstance(row.get("inputs"), list) else []
     ltype = str(row.get("layer_type") or "")
-    groups = params.get("Groups") or 1
+    try:    # layer JSON gives numbers, logs give text ("8")
+        groups = int(params.get("Groups") or 1)
+    except (TypeError, ValueError):
+        groups = 1
     c_in = ins[0]["dims"][1] if ins and isinstance(ins[0].get("dims"), list) and \
         len(ins[0]["dims"]) > 1 and isinstance(ins[0]["dims"][1], int) else None
     if "Depthwise" in ltype or (groups > 1 and c_in is not None and groups == c_in):
