@@ -39,3 +39,38 @@ def test_trace_layers_carry_engine_view():
     assert soft["engine_precision"] == "fp32" and soft["layer_type"]
     reformat = [n for n, layer in by_name.items() if layer.get("is_reformat")]
     assert reformat and all(n.startswith("Reformatting CopyNode") for n in reformat)
+
+
+def _real(*names):
+    from conftest import REALDATA, need_realdata
+    need_realdata()
+    return [REALDATA / n for n in names]
+
+
+def test_names_only_layers_leave_class_shares_unknown():
+    r = analyze(_real("trt/trtunk_detr_resnet50_int8_exportLayerInfo_layernamesonly.json",
+                      "trt/trtunk_detr_resnet50_int8_exportProfile.json"))
+    m = r["metrics"]
+    assert m["gemm_share"] is None and m["tensor_core_share"] is None
+    assert m["kernel_time_ns"] > 0 and m["classified_time_share"] < 0.9
+    assert not any(f["kind"] == "low_gemm_share" for f in r["findings"])
+    assert any("names-only" in n for n in r["notes"])
+
+
+def test_names_only_json_filled_from_a_detailed_log():
+    """yolo on Orin: the layer JSON lists 86 names only, the log details 9 of them."""
+    r = analyze(_real("trex/yolo.orin.int8.layer_info.json", "trex/yolo.orin.int8.profile.json",
+                      "trex/yolo.orin.int8.trtexec_verbose.excerpt.log"))
+    typed = [layer for layer in r["layers"] if layer.get("layer_type")]
+    assert len(r["layers"]) >= 86 and 0 < len(typed) < 20
+    fb = next(f for f in r["findings"] if f["kind"] == "int8_fallback")
+    assert "/NonMaxSuppression_246" in fb["layers"]
+
+
+def test_build_and_profile_metadata_merge():
+    r = analyze(_real("trex/mobilenet.qat.onnx.engine.graph.json",
+                      "trex/mobilenet.qat.onnx.engine.profile.json",
+                      "trex/mobilenet.qat.onnx.engine.profile.metadata.json",
+                      "trex/mobilenet.qat.onnx.engine.build.metadata.json"))
+    assert r["gpu"]["name"] == "NVIDIA TITAN RTX" and r["gpu"]["compute_capability"] == "7.5"
+    assert r["metrics"]["gemm_share"] is not None

@@ -106,7 +106,7 @@ def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, 
     """Layer JSON, profile JSON, trtexec log or polygraphy output (one of each kind)."""
     slot = {"layer-json": "engine", "engine": "engine", "profile-json": "profile",
             "trtexec-log": "log", "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
-    if getattr(inputs, slot) is not None:
+    if getattr(inputs, slot) is not None and kind != "engine-metadata":
         raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
     if kind == "layer-json":
         from trtprof.parsers.layer_json import parse_layer_json

@@ -18,14 +18,9 @@ def _engine_frames(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | 
                                              int | None, list[str]]:
     """Layers (layer JSON first, else the log's), profile (profile JSON first, else the log's
     dumpProfile table) and the number of profiled iterations."""
+    from trtprof.layers import engine_layers
     notes: list[str] = []
-    layers = None
-    if inputs.engine is not None and len(inputs.engine.layers):
-        layers = inputs.engine.layers
-    elif inputs.log is not None and len(inputs.log.layers):
-        layers = inputs.log.layers
-    elif inputs.polygraphy is not None and len(getattr(inputs.polygraphy, "layers", [])):
-        layers = inputs.polygraphy.layers
+    layers = engine_layers(inputs)
     profile, iterations = None, None
     if inputs.profile is not None and len(inputs.profile.layers):
         profile, iterations = inputs.profile.layers, inputs.profile.iterations
@@ -37,9 +32,27 @@ def _engine_frames(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | 
     return layers, profile, iterations, notes
 
 
+# Below this share of profiled time in layers of known type/tactic, class shares are unknown.
+MIN_KNOWN_SHARE = 0.9
+
+
+def known_time_share(view: pd.DataFrame) -> float | None:
+    """Share of profiled time in layers whose class the inputs can tell (a layer type, a
+    tactic, or a reformat); names-only layer JSON leaves most layers unknown."""
+    timed = view[view["time_ns"].notna()]
+    total = timed["time_ns"].sum()
+    if not total:
+        return None
+    known = (timed.get("layer_type", "").fillna("").astype(str) != "") | \
+        (timed.get("tactic_name", "").fillna("").astype(str) != "") | timed["is_reformat"]
+    return float(timed.loc[known, "time_ns"].sum() / total)
+
+
 def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict:
     timed = view[view["time_ns"].notna()] if len(view) else view
     total = int(timed["time_ns"].sum()) if len(timed) else 0
+    known = known_time_share(view) if total else None
+    classes_known = known is not None and known >= MIN_KNOWN_SHARE
 
     def shares(col: str) -> dict:
         if not total:
@@ -53,11 +66,13 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
     return {
         "kernel_count": None,                 # layer files do not list kernel launches
         "kernel_time_ns": total or None,      # per inference: profile layer averages summed
-        "gemm_share": share(gemm, total) if total else None,
-        "tensor_core_share": share(tc, total) if total else None,
-        "unit_share": shares("unit"),
-        "op_class_share": shares("op_class"),
-        "precision_share": shares(prec_col) if total else {},
+        # Class shares need layer types/tactics for (nearly) all of the time: never guess.
+        "gemm_share": share(gemm, total) if classes_known else None,
+        "tensor_core_share": share(tc, total) if classes_known else None,
+        "classified_time_share": known,
+        "unit_share": shares("unit") if classes_known else {},
+        "op_class_share": shares("op_class") if classes_known else {},
+        "precision_share": shares(prec_col) if classes_known else {},
         "reformat_share": share(timed.loc[timed["is_reformat"], "time_ns"].sum(), total)
         if total else None,
         "layer_count": int(len(view)),
@@ -89,6 +104,13 @@ def analyze_engine_only(inputs: Inputs, options: Options) -> dict:
         else pd.DataFrame(columns=["name", "time_ns", "share", "op_class", "unit", "precision",
                                    "is_reformat"])
     notes.extend(view.attrs.get("notes", []))
+    if len(view) and view["time_ns"].notna().any():
+        known = known_time_share(view)
+        if known is not None and known < MIN_KNOWN_SHARE:
+            notes.append(f"only {known:.0%} of the profiled time is in layers whose type or tactic "
+                         "the inputs give (names-only layer JSON?): GEMM, Tensor Core and class "
+                         "shares are left unknown. Export the layers with "
+                         "--profilingVerbosity=detailed.")
     view = view.copy()
     if len(view):
         # The profile's per-layer figure is an average per inference.

@@ -74,3 +74,34 @@ def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.
         view["share"] = float("nan")
     view.attrs["notes"] = notes
     return view
+
+
+def engine_layers(inputs) -> pd.DataFrame | None:
+    """The engine's layer table from whatever the inputs hold (layer JSON, a verbose log's engine
+    layer information, polygraphy output): the most complete list of layers (more detailed on a
+    tie), with rows it leaves without a type filled by name from the others (a names-only JSON
+    plus a log that lists some layers in detail)."""
+    sources = [getattr(getattr(inputs, slot, None), "layers", None)
+               for slot in ("engine", "log", "polygraphy")]
+    sources = [s for s in sources if s is not None and len(s) and "name" in s]
+    if not sources:
+        return None
+
+    def typed(df: pd.DataFrame) -> int:
+        return int((df.get("layer_type", pd.Series(dtype=object)).fillna("").astype(str) != "")
+                   .sum())
+    sources.sort(key=lambda df: (-len(df), -typed(df)))
+    base = sources[0]
+    for other in sources[1:]:
+        if not typed(other):
+            continue
+        untyped = base.get("layer_type", pd.Series("", index=base.index)).fillna("") == ""
+        info = other.drop_duplicates("name").set_index("name")
+        fill = untyped & base["name"].isin(info.index)
+        if not fill.any():
+            continue
+        base = base.copy()
+        for col in info.columns:
+            if col in base:
+                base.loc[fill, col] = base.loc[fill, "name"].map(info[col]).to_numpy()
+    return base

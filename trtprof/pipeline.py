@@ -143,11 +143,8 @@ def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
 
 
 def _engine_layers(inputs: Inputs) -> pd.DataFrame | None:
-    if inputs.engine is not None and len(inputs.engine.layers):
-        return inputs.engine.layers
-    if inputs.log is not None and len(getattr(inputs.log, "layers", [])):
-        return inputs.log.layers
-    return None
+    from trtprof.layers import engine_layers
+    return engine_layers(inputs)
 
 
 def _merge_engine_layers(layers: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:

@@ -72,12 +72,9 @@ def per_inference(ctx: Context, ns: int) -> str:
 
 
 def engine_layers(ctx: Context) -> pd.DataFrame | None:
-    """The engine's layer table (layer JSON, else a verbose log), or None."""
-    for src in (getattr(ctx.inputs, "engine", None), getattr(ctx.inputs, "log", None)):
-        layers = getattr(src, "layers", None)
-        if layers is not None and len(layers) and "name" in layers:
-            return layers
-    return None
+    """The engine's layer table (see trtprof.layers.engine_layers), or None."""
+    from trtprof.layers import engine_layers as merged
+    return merged(ctx.inputs)
 
 
 def layer_frame(ctx: Context) -> pd.DataFrame:
