@@ -74,3 +74,30 @@ def test_build_and_profile_metadata_merge():
                       "trex/mobilenet.qat.onnx.engine.build.metadata.json"))
     assert r["gpu"]["name"] == "NVIDIA TITAN RTX" and r["gpu"]["compute_capability"] == "7.5"
     assert r["metrics"]["gemm_share"] is not None
+
+
+import pytest  # noqa: E402
+
+MISMATCHED = [
+    ("trex/resnet.A100.fp16.onnx.engine.graph.json", "trex/resnet.A100.fp16.onnx.engine.profile.json"),
+    ("trt/trt10.16_polygraphy_inspect_engine_show_layers_mnist.log",
+     "trex/resnet.A100.fp16.onnx.engine.profile.metadata.json"),
+    ("trex/yolo.orin.int8.layer_info.json", "trex/yolo.orin.int8.trtexec_verbose.excerpt.log"),
+    ("trt/trt8.4_a100_resnet18_int8_qat_exportLayerInfo.json",
+     "trt/trt7.x_jetson_resnet50_caffe_int8_multibatch_perf.log"),
+]
+TRACES = ["nsys/memfusion_resnet_trt_fp16_rtx3090__nsys2023.1.2_orig.sqlite",
+          "nsys/trt8_multistream_calculation-bound_gtx1070__nsys2023.4.4_export.sqlite"]
+
+
+@pytest.mark.parametrize("trace", TRACES, ids=["memfusion", "multistream"])
+@pytest.mark.parametrize("files", MISMATCHED, ids=["a100", "polygraphy", "yolo", "qat+7x"])
+def test_trace_merged_with_files_of_another_engine(trace, files):
+    """Users pass the wrong JSON/log with a trace: names do not match, nothing may break, and
+    the trace's own numbers stay what they are."""
+    import json
+    alone = analyze(_real(trace))
+    r = analyze(_real(trace, *files))
+    json.dumps(r, allow_nan=False)
+    assert r["metrics"]["kernel_time_ns"] == alone["metrics"]["kernel_time_ns"]
+    assert [x["name"] for x in r["layers"]] == [x["name"] for x in alone["layers"]]

@@ -105,6 +105,11 @@ def layer_frame(ctx: Context) -> pd.DataFrame:
             # Engine-only: keep the engine's order (the report may be sorted by time).
             pos = {n: i for i, n in enumerate(eng["name"])}
             df["order"] = df["name"].map(pos)
+    # Layers the engine does not list (another build, a names-only file) map to NaN: give the
+    # container columns their empty value so rules can iterate them.
+    for col, empty in (("inputs", list), ("outputs", list), ("params", dict)):
+        if col in df:
+            df[col] = [v if isinstance(v, empty) else empty() for v in df[col]]
     if "time_ns" not in df or df["time_ns"].isna().all():
         df["time_ns"] = _profile_times(ctx, df["name"])
     for col in LAYER_COLUMNS:
@@ -118,7 +123,8 @@ def layer_frame(ctx: Context) -> pd.DataFrame:
         df["share"] = df["time_ns"] / total
     # Reformat layers are known by engine type or by TensorRT's naming, whichever is given.
     named = df["name"].astype(str).str.match(REFORMAT_NAME)
-    df["is_reformat"] = df["is_reformat"].fillna(False).astype(bool) | named | \
+    flagged = df["is_reformat"].map(lambda v: v is True or v == 1).astype(bool)   # NaN -> False
+    df["is_reformat"] = flagged | named | \
         (df["op_class"].astype(str) == "reformat")
     ctx._layer_frame = df
     return df
