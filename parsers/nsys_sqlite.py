@@ -380,9 +380,10 @@ def _nvtx(rd: _Reader) -> pd.DataFrame:
     domain = "domainId" if "domainId" in cols else "0"
     end_tid = "endGlobalTid" if "endGlobalTid" in cols else "NULL"
     # Domain names: the eventType-75 row with the same domainId in the same process.
-    dom = rd.frame(f"SELECT globalTid, {domain} AS domain_id, COALESCE({text}, "
-                   f"(SELECT value FROM StringIds WHERE id = {text_id})) AS name "
-                   f"FROM {t} WHERE eventType = {DOMAIN_CREATE}")
+    registered = (f"(SELECT value FROM StringIds WHERE id = {text_id})"
+                  if "StringIds" in rd.tables else "NULL")
+    dom = rd.frame(f"SELECT globalTid, {domain} AS domain_id, COALESCE({text}, {registered}) "
+                   f"AS name FROM {t} WHERE eventType = {DOMAIN_CREATE}")
     domains = {(int(p), int(d)): n or "" for p, d, n in
                zip(pid_of(dom["globalTid"]), dom["domain_id"], dom["name"])}
     types = ",".join(map(str, RANGE_EVENT_TYPES))
@@ -497,7 +498,7 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             capture_command=_capture_command(rd),
             graph_launches=_graph_launch_rows(rd),
         )
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as err:   # pandas wraps sqlite's
         raise InputError(f"cannot read the SQLite export ({err}); is it truncated or still being "
                          f"written?", path=str(path)) from None
     finally:
@@ -505,4 +506,6 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             rd.close()
     if not meta:
         trace.notes.append("no export metadata table (very old nsys?): version unknown")
+    if "StringIds" not in rd.tables:
+        trace.notes.append("no StringIds table: kernel, API and registered NVTX names are unknown")
     return trace
