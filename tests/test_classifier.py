@@ -20,6 +20,13 @@ LABELS = SHARED / "kernels" / "labels.csv"
 # (name, unit, precision, op_class). Most names are invented variants (new tile sizes, arch
 # prefixes, dtypes) of the documented grammar, so they test rules rather than a memorised list.
 GRAMMAR = [
+    # seen on the H100 captures: complex FFT GEMM, FFT filter flip, first-layer hmma 3-token block
+    ("sm86_xmma_gemm_cf32cf32_f32f32_cf32_nt_n_tilesize64x32x8_stage4_warpsize2x2x1_ffma_aligna4_alignc4_execute_kernel__5x_cublas",
+     "cuda_core", "fp32", "gemm"),
+    ("void flip_filter<__half, __half>(T2 *, const T1 *, int, int, int, int)",
+     "cuda_core", "fp16", "convolution"),
+    ("sm86_xmma_fprop_image_first_layer_f16f16_f32_f16_nhwckrsc_nhwc_hmma_k32c4r5s5_stride1x1_tile32x32x32_tensor1688_execute_kernel_kernel__5x_cudnn",
+     "tensor_core", "fp16", "convolution"),
     # xmma / cask
     ("sm86_xmma_fprop_implicit_gemm_f16f16_f16f32_f32_nhwckrsc_nhwc_tilesize96x48x32_stage7_warpsize2x2x1_g1_tensor16x8x16_execute_kernel_trt",
      "tensor_core", "fp16", "convolution"),

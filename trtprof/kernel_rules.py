@@ -39,6 +39,8 @@ DTYPE_WORDS: dict[str, str] = {
     "bfloat16_t": "bf16", "cutlass::bfloat16_t": "bf16",
     "f32": "fp32", "fp32": "fp32", "float": "fp32", "float2": "fp32", "kfloat": "fp32",
     "f64": "fp64", "fp64": "fp64", "double": "fp64", "double2": "fp64",
+    # complex types (FFT convolution GEMMs): the math is on their real components
+    "cf16": "fp16", "cf32": "fp32", "cf64": "fp64",
     "tf32": "tf32", "tfloat32_t": "tf32", "cutlass::tfloat32_t": "tf32",
     "i8": "int8", "s8": "int8", "int8": "int8", "imma": "int8", "kint8": "int8", "signed char": "int8",
     "i4": "int4", "s4": "int4", "int4": "int4",
@@ -61,7 +63,7 @@ def _one_or_mixed(words: list[str]) -> str | None:
 
 
 # xmma / cask type block tokens (longest first so "bf16" is not read as "f16").
-_T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|f16|f32|f64|i8|i32|i4|u8|s8)"
+_T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|cf16|cf32|cf64|f16|f32|f64|i8|i32|i4|u8|s8)"
 XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
@@ -290,7 +292,7 @@ UNIT_RULES: list[Rule] = [
       "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM)"),
     # 3. Other known CUDA-core families that compute.
     R("unit.cudnn_simt_conv", r"wgrad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
-      r"[Ww]inograd|fft2d_|fft_|im2col|conv2d_grouped_direct|depthwise",
+      r"[Ww]inograd|fft2d_|fft_|im2col|conv2d_grouped_direct|depthwise|flip_filter",
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
@@ -396,12 +398,15 @@ OP_RULES: list[Rule] = [
       "index/sort/scan helpers and loss kernels: no op class of their own"),
     R("op.gather", r"(?i)slice(?!d)|gather|scatter|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
       r"(?:^|_)pad(?:_|$)", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
-    R("op.convolution", r"(?i)conv(?!ert)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|implicit_gemm",
-      "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT)"),
+    R("op.convolution", r"(?i)conv(?!ert)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|"
+      r"implicit_gemm|flip_filter",
+      "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
+      "and its filter flip)"),
     R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA", "gemm",
       "matrix multiply (GEMM/GEMV)"),
-    R("op.reduction", r"(?i)reduce|reduction|argmax|argmin|topk|sum_kernel|norm_kernel|cumsum",
-      "reduction", "reduction kernel"),
+    R("op.reduction", r"(?i)reduce|reduction|argmax|argmin|topk|sum_kernel|norm_kernel|cumsum|"
+      r"bitonicSort|radixSort|sort_kernel",
+      "reduction", "reduction kernel (sorting for top-k/argsort counts as a selection reduction)"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
       r"dropout|fill|functor|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
