@@ -448,11 +448,13 @@ def _sync(rd: _Reader) -> pd.DataFrame:
     })
 
 
-def _graph_launch_rows(rd: _Reader) -> int:
-    if rd.has("CUPTI_ACTIVITY_KIND_GRAPH_TRACE", "start"):
-        return int(rd.con.execute("SELECT COUNT(*) FROM CUPTI_ACTIVITY_KIND_GRAPH_TRACE")
-                   .fetchone()[0])
-    return 0
+def _graph_launch_rows(rd: _Reader) -> tuple[int, int]:
+    """Whole-graph rows (default --cuda-graph-trace=graph): how many, and their GPU time."""
+    if rd.has("CUPTI_ACTIVITY_KIND_GRAPH_TRACE", "start", "end"):
+        n, ns = rd.con.execute("SELECT COUNT(*), TOTAL(end - start) FROM "
+                               "CUPTI_ACTIVITY_KIND_GRAPH_TRACE").fetchone()
+        return int(n), int(ns)
+    return 0, 0
 
 
 def _reject_foreign(rd: _Reader, path: Path) -> None:
@@ -489,6 +491,7 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             api = api_job.result()
             step("NVTX ranges")
             nvtx = nvtx_job.result()
+        graph_rows = _graph_launch_rows(rd)
         trace = Trace(
             path=str(path),
             nsys_version=meta.get("EXPORT_PRODUCT_VERSION"),
@@ -496,7 +499,7 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             gpus=_gpus(rd), gpu_ops=gpu_ops, api=api, nvtx=nvtx,
             graph_nodes=_graph_nodes(rd), sync=_sync(rd),
             capture_command=_capture_command(rd),
-            graph_launches=_graph_launch_rows(rd),
+            graph_launches=graph_rows[0], graph_time_ns=graph_rows[1],
         )
     except (sqlite3.DatabaseError, pd.errors.DatabaseError) as err:   # pandas wraps sqlite's
         raise InputError(f"cannot read the SQLite export ({err}); is it truncated or still being "

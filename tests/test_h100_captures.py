@@ -58,6 +58,11 @@ def test_graph_mode_trace_warns():
     r = report("cuda_graph_graph")
     assert any("--cuda-graph-trace=node" in n for n in r["notes"])
     assert "cuda_graph_untraced" in kinds(r)
+    # most GPU time is in graphs whose kernels are not traced: class shares are unknown, not 0%
+    m = r["metrics"]
+    assert m["untraced_graph_time_ns"] > m["kernel_time_ns"]
+    assert m["gemm_share"] is None and m["tensor_core_share"] is None
+    assert "low_gemm_share" not in kinds(r) and "gpu_idle" not in kinds(r)
 
 
 def test_pageable_copies_found():

@@ -153,4 +153,5 @@ class Trace:
     capture_command: str | None = None
     # Whole-graph launches seen without per-node kernels (default --cuda-graph-trace=graph mode).
     graph_launches: int = 0
+    graph_time_ns: int = 0          # their GPU time: work whose kernels the trace does not show
     notes: list[str] = field(default_factory=list)

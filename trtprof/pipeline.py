@@ -86,6 +86,7 @@ def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
         notes.append(f"{trace.graph_launches} CUDA graph launches were traced as whole graphs: "
                      "the kernels inside them are missing. Re-profile with "
                      "`nsys profile --cuda-graph-trace=node` to see them per layer.")
+        _untraced_graph_shares(metrics, trace, notes)
     if not len(trace.nvtx):
         notes.append("no NVTX ranges: per-layer attribution needs TensorRT's NVTX markers "
                      "(build with --profilingVerbosity=detailed, profile with `-t cuda,nvtx`)")
@@ -104,6 +105,25 @@ def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
         "notes": notes,
         "_frames": {"window": window, "kernels": kernels, "layers": layers, "ktable": ktable},
     }
+
+
+# Above this share of GPU time inside whole-graph rows, class shares would describe the wrong work.
+MAX_UNTRACED_GRAPH_SHARE = 0.10
+
+
+def _untraced_graph_shares(metrics: dict, trace, notes: list[str]) -> None:
+    """GEMM/Tensor Core shares cover the visible kernels only; when graphs whose kernels the
+    trace does not show hold much of the GPU time, those shares are unknown, not low."""
+    kernel_ns = int(trace.gpu_ops.loc[trace.gpu_ops["kind"] == "kernel", "end"].sum() -
+                    trace.gpu_ops.loc[trace.gpu_ops["kind"] == "kernel", "start"].sum())
+    graph_ns = trace.graph_time_ns
+    metrics["untraced_graph_time_ns"] = graph_ns
+    if graph_ns and graph_ns / (graph_ns + kernel_ns) > MAX_UNTRACED_GRAPH_SHARE:
+        for key in ("gemm_share", "tensor_core_share", "gemm_tensor_core_share"):
+            metrics[key] = None
+        notes.append(f"{graph_ns / (graph_ns + kernel_ns):.0%} of the GPU time is inside those "
+                     "graphs: GEMM and Tensor Core shares are unknown (the other shares cover the "
+                     "visible kernels only)")
 
 
 def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:

@@ -47,10 +47,11 @@ def threshold(ctx: Context, rule_id: str, name: str):
 
 
 def total_time(ctx: Context) -> int:
-    """The basis of every share: kernel time in the window, or the profiled layer time sum."""
+    """The basis of every share: kernel time in the window (plus the GPU time of CUDA graphs
+    whose kernels the trace does not show), or the profiled layer time sum."""
     m = ctx.report.get("metrics") or {}
     if m.get("kernel_time_ns"):
-        return int(m["kernel_time_ns"])
+        return int(m["kernel_time_ns"]) + int(m.get("untraced_graph_time_ns") or 0)
     layers = layer_frame(ctx)
     return int(layers["time_ns"].fillna(0).sum()) if len(layers) else 0
 

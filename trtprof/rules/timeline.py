@@ -49,6 +49,8 @@ def gpu_idle(ctx: Context) -> list[Finding]:
 
     Thresholds: min_idle (0.05 of the span), medium_idle (0.15), high_idle (0.35).
     """
+    if (ctx.report.get("metrics") or {}).get("untraced_graph_time_ns"):
+        return []   # whole-graph rows hide when the GPU is busy: idle time would be invented
     win = ctx.frames["window"]
     ops = win.in_window
     if len(ops) < 2:
