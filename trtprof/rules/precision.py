@@ -148,8 +148,9 @@ def int8_fallback(ctx: Context) -> list[Finding]:
         title=f"{len(fa.layers)} layer(s) of an INT8 engine run in floating point",
         message=(f"{len(fa.layers)} compute layer(s) run in "
                  f"{'/'.join(sorted({p.upper() for p in fa.frame['prec']}))} inside an INT8 "
-                 f"engine, with {len(rf)} reformat layer(s) converting to and from INT8 around "
-                 f"them" + (f": {fmt_ns(at_stake)} ({pct(share)} of GPU time"
+                 f"engine" + (f", with {len(rf)} reformat layer(s) converting to and from INT8 "
+                              f"around them" if len(rf) else "")
+                 + (f": {fmt_ns(at_stake)} ({pct(share)} of GPU time"
                             + (f", {per}" if per else "") + ")" if total else "") + "."),
         layers=fa.layers + list(rf["name"]),
         kernels=sorted({str(k) for k in fa.frame.get("top_kernel", pd.Series()).dropna()}),
