@@ -74,3 +74,21 @@ def test_real_trace_report_size(tmp_path):
     report = real_report(traces[0])
     assert report["metrics"]["kernel_count"] > 30_000
     assert len(render(report).encode()) < 1_000_000
+
+
+def _bundled_traces():
+    from conftest import SAMPLES
+    return sorted(SAMPLES.glob("*.sqlite")) + sorted((SAMPLES / "h100").glob("*.sqlite.xz"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("trace", _bundled_traces(), ids=lambda p: p.name.split(".")[0])
+def test_bundled_sample_traces(trace, tmp_path):
+    """Every sample scenario and H100 capture shipped in sample_traces/ renders cleanly."""
+    from trtprof.analyze import analyze
+    paths = [trace]
+    layers_json = trace.with_name(trace.name.replace(".sqlite", ".layers.json"))
+    if layers_json.exists():
+        paths.append(layers_json)
+    dom = open_report(analyze(paths), tmp_path, screenshot=True)
+    assert "Findings" in dom
