@@ -116,6 +116,19 @@ def log(*a):
     print("[capture]", *a, flush=True)
 
 
+def warm_then_profile(step, args, model=None, root_name: str | None = None) -> None:
+    """Warm up (unprofiled, no module ranges), then add the module ranges and run the profiled
+    iterations: the shape every eager workload shares."""
+    import torch
+
+    for _ in range(args.warmup):
+        step(-1)
+    torch.cuda.synchronize()
+    if model is not None:
+        add_module_ranges(model, root_name)
+    profiled(step, args.iters)
+
+
 def profiled(fn_iter, iters: int, sync_each: bool = True):
     """Run fn_iter(i) inside cudaProfilerStart/Stop with one NVTX range per iteration."""
     import torch
@@ -207,11 +220,7 @@ def wl_cnn(args, fp16: bool):
             top.indices.to("cpu", non_blocking=True)
 
     with torch.inference_mode():
-        for _ in range(args.warmup):
-            step(-1)
-        torch.cuda.synchronize()
-        add_module_ranges(model, args.model)
-        profiled(step, args.iters)
+        warm_then_profile(step, args, model, args.model)
     return {"model": "torchvision.%s(weights=None), BN folded" % args.model,
             "batch": args.batch, "dtype": str(dtype), "memory_format": str(fmt),
             "cudnn.benchmark": True,
@@ -278,11 +287,7 @@ def wl_eager_unfused_bn(args):
         model(x)
 
     with torch.inference_mode():
-        for _ in range(args.warmup):
-            step(-1)
-        torch.cuda.synchronize()
-        add_module_ranges(model, "Net")
-        profiled(step, args.iters)
+        warm_then_profile(step, args, model, "Net")
     return {"model": "inline Conv2d->BatchNorm2d->ReLU net (eager, eval, no fusion)", "batch": args.batch,
             "dtype": str(dtype), "memory_format": "channels_last"}
 
@@ -361,11 +366,7 @@ def wl_transformer_block(args):
         model(x)
 
     with torch.inference_mode():
-        for _ in range(args.warmup):
-            step(-1)
-        torch.cuda.synchronize()
-        add_module_ranges(model, "TransformerStack")
-        profiled(step, args.iters)
+        warm_then_profile(step, args, model, "TransformerStack")
     return {"model": "4 pre-LN transformer blocks (d=768, heads=12, MLP 4x, GELU), causal SDPA",
             "batch": args.batch, "seq": s, "dtype": str(dtype), "sdpa_backend_per_block": used}
 
@@ -501,10 +502,7 @@ def wl_memcpy_pageable_vs_pinned(args):
         with nvtx_range("synchronize"):
             torch.cuda.synchronize()
 
-    for _ in range(args.warmup):
-        step(-1)
-    torch.cuda.synchronize()
-    profiled(step, args.iters)
+    warm_then_profile(step, args)
     return {"sizes_MB": sizes_mb, "api": "Tensor.copy_(src, non_blocking=True) on a side stream",
             "note": "pageable copies go through cudaMemcpyAsync with pageable host memory (srcKind/dstKind 0)"}
 
