@@ -123,13 +123,15 @@ def xmma_traits(m: re.Match[str], _text: str) -> str | None:
     return {"hmma": "fp16", "hmma_bf16": "bf16", "hmma_tf32": "tf32", "imma": "int8"}[m.group("k")]
 
 
-_LAMBDA_ARG = re.compile(r"\{lambda\(([^)]*)\)")
+# ATen lambdas as demangled by c++filt ({lambda(float)#1}) and by nsys ([lambda(float) (instance 1)]).
+_LAMBDA_ARG = re.compile(r"[{\[]lambda\(([^)]*)\)")
 
 
 def template_first_float(_m: re.Match[str], text: str) -> str | None:
     """First floating/int8 type among template and lambda arguments; a name whose arguments are
     only index types (int, long, bool) does no floating-point math: ``none``. ATen lambdas
-    (``{lambda(float)#1}``) name the element type, so they are read first."""
+    (``{lambda(float)#1}``, ``[lambda(float) (instance 1)]``) name the element type, so they are
+    read first."""
     body = VALUE_CASTS.sub("", text)
     for args in _LAMBDA_ARG.findall(body):
         f = TEMPLATE_FLOAT.search(args)
@@ -148,6 +150,11 @@ def template_conversion(_m: re.Match[str], text: str) -> str | None:
     mean a conversion (``mixed``). copyVectorizedKernel's first type is the copy word, not data."""
     body = VALUE_CASTS.sub("", text)
     body = re.sub(r"copyVectorizedKernel<\s*\w+\s*,", "copyVectorizedKernel<", body)
+    # cuDNN nchwToNhwcKernel<In, Out, Compute, ...>: the third type is the alpha/beta scale type.
+    io = re.search(r"(?:nchwToNhwc|nhwcToNchw)Kernel<([^,<>]+),([^,<>]+),\s*(?:float|double)\s*,", body)
+    if io:
+        found = [TEMPLATE_FLOAT.search(g) for g in io.groups()]
+        return _one_or_mixed([f.group(1) for f in found if f])
     lt = body.find("<")
     if lt < 0:
         return None
@@ -155,6 +162,46 @@ def template_conversion(_m: re.Match[str], text: str) -> str | None:
 
 
 _GEMV_IO = re.compile(r"cublasGemvTensor\w*<\s*(?:const )?(\w+)")
+
+
+_FA3_ELEMENT = re.compile(r"(?<![A-Za-z0-9])(half_t|bfloat16_t|float_e4m3_t|float_e5m2_t)(?![A-Za-z0-9])")
+
+
+def fa3_element(_m: re.Match[str], text: str) -> str | None:
+    """FlashAttention-3 ``CollectiveMainloopFwdSm90<stages, cluster, tile, hdimV, Element, ElementAccum,
+    ...>``: the first element type is the Q/K/V operand type. Later type slots (the accumulator,
+    and in newer builds a trailing auxiliary type) are not operands, so they are not read."""
+    f = _FA3_ELEMENT.search(text)
+    return dtype(f.group(1)) if f else None
+
+
+def flashinfer_qkv(m: re.Match[str], _text: str) -> str | None:
+    """FlashInfer ``KernelTraits<..., PosEncodingMode, DTypeQ, DTypeKV, DTypeO, DTypeQKAccum, IdType>``:
+    Q and KV are the MMA operands (an FP8 KV cache with BF16 Q is ``mixed``); O and the
+    accumulator are not read."""
+    return _one_or_mixed([m.group("q").split("::")[-1], m.group("kv").split("::")[-1]])
+
+
+_COPY_DST = {"bfloat16": "bf16", "float8": "fp8"}
+
+
+def aten_typed_copy(m: re.Match[str], text: str) -> str | None:
+    """ATen ``<dst>_copy_kernel_cuda`` fast paths (bfloat16_copy_kernel_cuda, float8_copy_kernel_cuda)
+    write the type in their name; the lambda argument is the source element type. Different types
+    = a cast (``mixed``)."""
+    dst = _COPY_DST[m.group("dst")]
+    args = _LAMBDA_ARG.findall(text)
+    src = TEMPLATE_FLOAT.search(args[0]) if args else None
+    if not src:
+        return None
+    s = dtype(src.group(1)) or dtype(src.group(1).split("::")[-1])
+    return dst if s == dst else "mixed"
+
+
+def inductor_kind(m: re.Match[str], _text: str) -> str:
+    """TorchInductor names its Triton kernels by kind: ``poi`` pointwise, ``red``/``per``
+    (persistent) reduction."""
+    return "pointwise" if m.group("k") == "poi" else "reduction"
 
 
 def cublas_gemv_io(_m: re.Match[str], text: str) -> str | None:
@@ -270,6 +317,8 @@ UNIT_RULES: list[Rule] = [
       "maxwell_/pascal_ kernel families predate Tensor Cores"),
     R("unit.splitkv_combine", r"splitkv_combine", "cuda_core",
       "split-KV combine is a log-sum-exp reduction of partial outputs, no MMA"),
+    R("unit.attn_prepare", r"flash::prepare_\w+", "cuda_core",
+      "FlashAttention-3 prepare kernels count tiles/splits for the scheduler (index work), no MMA"),
     R("unit.xmma_pooling", r"xmma_pooling", "cuda_core",
       "pooling has no matrix multiply ('IMMA' in a pooling name is the INT8 data layout)"),
     R("unit.legacy_no_shape", r"(?:^|_)(?:s|h|d|c|z|gc|i)(?:gemm|cudnn)(?=[_<(]|$|Ex)", "cuda_core",
@@ -287,12 +336,12 @@ UNIT_RULES: list[Rule] = [
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
-      r"BlockScaled\w*Gemm", "tensor_core",
+      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith", "tensor_core",
       "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
-      "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM)"),
+      "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill)"),
     # 3. Other known CUDA-core families that compute.
-    R("unit.cudnn_simt_conv", r"wgrad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
-      r"[Ww]inograd|fft2d_|fft_|im2col|conv2d_grouped_direct|depthwise|flip_filter",
+    R("unit.cudnn_simt_conv", r"[wd]grad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
+      r"[Ww]inograd|fft(?:2d|3d)?[_<]|im2col|conv2d_grouped_direct|depthwise|flip_filter",
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
@@ -339,6 +388,10 @@ PRECISION_RULES: list[Rule] = [
       "TRT-LLM bmm: the A/B type token (E2m1 = FP4, E4m3 = FP8)"),
     R("prec.sdpa_16bit", r"_sdpa_\w*_f16", "unknown",
       "cuDNN SDPA 'f16' names the 16-bit family; the same kernel runs for BF16"),
+    R("prec.flashinfer", r"PosEncodingMode\)\d+,\s*(?P<q>[\w:]+),\s*(?P<kv>[\w:]+),", flashinfer_qkv,
+      "FlashInfer kernel traits: the Q and KV element types follow the PosEncodingMode"),
+    R("prec.fa3_element", r"FlashAttn\w*Sm\d+|CollectiveMainloopFwdSm\d+", fa3_element,
+      "FlashAttention-3 template: the first element type is the Q/K/V operand type"),
     R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|attention|attn", attention_tokens,
       "attention names spell their operand types"),
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
@@ -360,6 +413,8 @@ PRECISION_RULES: list[Rule] = [
     R("prec.cutlass_element", r"(?<![A-Za-z0-9])(?P<dt>tfloat32_t|bfloat16_t|half_t|float_e4m3_t|"
       r"float_e5m2_t|float_e2m1_t)(?![A-Za-z0-9])", first_group_dtype,
       "CUTLASS element type in the template (tfloat32_t, half_t, bfloat16_t)"),
+    R("prec.aten_typed_copy", r"(?P<dst>bfloat16|float8)_copy_kernel_cuda", aten_typed_copy,
+      "ATen typed copy fast path: destination type in the name, source type in the lambda"),
     R("prec.template", r"[<(]", template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
 ]
@@ -370,15 +425,15 @@ OP_RULES: list[Rule] = [
     R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
       "reduction", "split-K / split-KV partial results summed after the main kernel"),
     R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
-      r"multihead|[Aa]ttention|_attn|_sdpa_|qk_int8_sv", "attention",
-      "fused attention family (fmha, flash, mha, cuDNN SDPA)"),
+      r"multihead|[Aa]ttention|_attn|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
+      "fused attention family (fmha, flash, mha, cuDNN SDPA, FlashInfer Prefill/DecodeWith..KVCache)"),
     R("op.myelin", r"^__myl_", myelin_op_value, "Myelin kernel: the op tokens in the name tell the class"),
     R("op.imma_tile", r"k[IH]MMA_V\d_TILE", "convolution",
       "TensorRT conv(+act+pool) tactic named by its IMMA/HMMA tile"),
     R("op.softmax", r"(?i)softmax", "reduction", "softmax (a row reduction, counted as reduction)"),
     R("op.offsets", r"compute\w*Offsets", "other", "offset tables for implicit GEMM convolutions"),
     R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
-      r"direct_copy_kernel|[Rr]eformat|to_copy_kernel", "reformat",
+      r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel", "reformat",
       "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
     R("op.permutation", r"permutationKernel|(?<![A-Za-z])permute_|(?<!cublas)[Tt]ranspose|SwapDimension|"
       r"[Ss]huffle", "permutation",
@@ -396,17 +451,23 @@ OP_RULES: list[Rule] = [
     R("op.index_helper", r"(?i)cub::|bounds_check|linearize_index|bucketize|offsets_range|"
       r"compute_cuda_kernel|ClassNLLCriterion|_loss", "other",
       "index/sort/scan helpers and loss kernels: no op class of their own"),
-    R("op.gather", r"(?i)slice(?!d)|gather|scatter|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
+    R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel", "reduction",
+      "top-k/argmax/sort: a selection reduction (before gather: gatherTopK is a top-k)"),
+    R("op.rope", r"(?i)rotary|(?<![a-z])m?rope(?![a-z])", "pointwise",
+      "rotary position embedding (RoPE) is an elementwise rotation, not an embedding lookup"),
+    R("op.gather", r"(?i)slice(?!d)|gather|scatter|(?:reshape|concat)_and_cache|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
       r"(?:^|_)pad(?:_|$)", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
+    R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
+      "Inductor Triton kernel named by kind (poi/red/per); 'convolution'/'addmm' in its fused-op "
+      "list name the extern producer whose epilogue it fused, never a conv/GEMM in Triton"),
     R("op.convolution", r"(?i)conv(?!ert)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|"
       r"implicit_gemm|flip_filter",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
     R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA", "gemm",
       "matrix multiply (GEMM/GEMV)"),
-    R("op.reduction", r"(?i)reduce|reduction|argmax|argmin|topk|sum_kernel|norm_kernel|cumsum|"
-      r"bitonicSort|radixSort|sort_kernel",
-      "reduction", "reduction kernel (sorting for top-k/argsort counts as a selection reduction)"),
+    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum", "reduction",
+      "reduction kernel"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
       r"dropout|fill|functor|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
