@@ -39,7 +39,7 @@ DOMAIN_CREATE = 75
 
 # Columns worth a MIN/MAX probe before reading: often one value for the whole table.
 _OFTEN_CONSTANT = {"deviceId", "globalPid", "graphNodeId", "originalGraphNodeId", "domainId",
-                   "textId", "(text IS NULL)", "copyKind", "srcKind", "dstKind", "memKind",
+                   "textId", "(text IS NOT NULL)", "copyKind", "srcKind", "dstKind", "memKind",
                    "syncType"}
 
 _PID_SHIFT = 24
@@ -79,12 +79,19 @@ class _Reader:
         self.tables = {r[0] for r in self.con.execute(
             "SELECT name FROM sqlite_master WHERE type='table'")}
         self._columns: dict[str, list[str]] = {}
+        self._not_null: set[tuple[str, str]] = set()
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            self._columns[table] = ([r[1] for r in self.con.execute(f"PRAGMA table_info({table})")]
-                                    if table in self.tables else [])
+            info = (self.con.execute(f"PRAGMA table_info({table})").fetchall()
+                    if table in self.tables else [])
+            self._columns[table] = [r[1] for r in info]
+            self._not_null.update((table, r[1]) for r in info if r[3])
         return self._columns[table]
+
+    def not_null(self, table: str, col: str) -> bool:
+        """Declared NOT NULL: no IFNULL and no NULL count needed when reading it."""
+        return col in self.columns(table) and (table, col) in self._not_null
 
     def has(self, table: str, *cols: str) -> bool:
         have = self.columns(table)
@@ -98,16 +105,17 @@ class _Reader:
     ROWID_WINDOW = 4_000_000
 
     def ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
-             text: str | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+             text: str | None = None, read: tuple[str, ...] = ()
+             ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """See ``_ints``; reads big tables window by window."""
         lo, hi = self.con.execute(f"SELECT MIN(rowid), MAX(rowid) FROM {table}").fetchone()
         if lo is None or hi - lo < self.ROWID_WINDOW:
-            return self._ints(table, wanted, where, text)
+            return self._ints(table, wanted, where, text, read)
         parts = []
         for start in range(lo, hi + 1, self.ROWID_WINDOW):
             cond = f"rowid BETWEEN {start} AND {start + self.ROWID_WINDOW - 1}"
             parts.append(self._ints(table, wanted, f"({where}) AND {cond}" if where else cond,
-                                    text))
+                                    text, read))
         cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
         texts = None
         if text is not None and any(p[1] is not None for p in parts):
@@ -117,7 +125,8 @@ class _Reader:
         return cols, texts
 
     def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
-              text: str | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+              text: str | None = None, read: tuple[str, ...] = ()
+              ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
         optionally one text column (NULL -> '') as an object array (None when that column is
         all NULL).
@@ -129,16 +138,19 @@ class _Reader:
         (decoding the rows is a good part of the cost) and the columns line up by construction.
         The same pass probes the columns that are often constant (MIN = MAX, no NULL: device,
         process and graph node ids), which are then not formatted at all; one that is not
-        constant after all is read by a second query.
+        constant after all is read by a second query; ``read`` names aliases to read outright
+        (the caller expects them to vary).
         """
         have = self.columns(table)
         cond = f" WHERE {where}" if where else ""
         # An expression such as "(text IS NULL)" is read like a column.
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
-        probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT]
+        probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT and a not in read]
         read = [a for a in present if a not in probed]
-        sel = ["COUNT(*)"] + [self._concat(present[a], wanted[a][1]) for a in read]
-        sel += [f"MIN({present[a]}), MAX({present[a]}), COUNT({present[a]})" for a in probed]
+        sel = ["COUNT(*)"] + [self._concat(table, present[a], wanted[a][1]) for a in read]
+        sel += [f"MIN({present[a]}), MAX({present[a]}), "
+                + ("COUNT(*)" if self.not_null(table, present[a]) else f"COUNT({present[a]})")
+                for a in probed]
         if text is not None:
             sel += [f"group_concat(IFNULL({text}, ''), char(0))", f"COUNT({text})"]
         row = self.con.execute(f"SELECT {', '.join(sel)} FROM {table}{cond}").fetchone()
@@ -157,7 +169,7 @@ class _Reader:
                 again.append(alias)
         if again:
             row2 = self.con.execute(
-                f"SELECT {', '.join(self._concat(present[a], wanted[a][1]) for a in again)} "
+                f"SELECT {', '.join(self._concat(table, present[a], wanted[a][1]) for a in again)} "
                 f"FROM {table}{cond}").fetchone()
             out.update({a: self._parse(v, n, f"{table}.{a}") for a, v in zip(again, row2)})
         for alias, (_, null) in wanted.items():
@@ -172,9 +184,12 @@ class _Reader:
             texts[:] = parts
         return {a: out[a] for a in wanted}, texts
 
-    @staticmethod
-    def _concat(col: str, null: int) -> str:
-        return f"group_concat(CAST(IFNULL({col}, {int(null)}) AS INTEGER), ' ')"
+    def _concat(self, table: str, col: str, null: int) -> str:
+        # NULL must become a value (group_concat skips NULLs, which would shift the columns).
+        # No CAST: INTEGER affinity stores integers as integers, and a stray real or text value
+        # makes the parse come up short, which _parse reports.
+        value = col if self.not_null(table, col) else f"IFNULL({col}, {int(null)})"
+        return f"group_concat({value}, ' ')"
 
     @staticmethod
     def _parse(text: str | None, n: int, what: str) -> np.ndarray:
@@ -390,21 +405,31 @@ def _nvtx(rd: _Reader) -> pd.DataFrame:
     # A range counts when it starts and ends on one thread (FORMATS.md projection step 1).
     where = (f"eventType IN ({types}) AND end IS NOT NULL "
              f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)")
+    # Registered strings (textId: what TensorRT writes) or inline text: a sample of the first
+    # ranges says which column to read in the main pass. Only a hint: whatever the sample missed
+    # is still read, by a second pass.
+    sample_text, sample_ids = rd.con.execute(
+        f"SELECT COUNT({text}), COUNT({text_id}) FROM "
+        f"(SELECT {text} AS text, {text_id} AS textId FROM {t} WHERE {where} LIMIT 10000)"
+    ).fetchone()
+    has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
     c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
                             "domain_id": ("domainId", 0), "text_id": ("textId", -1),
-                            # 1 where the inline text is NULL: the registered textId names it
-                            "no_text": ("(text IS NULL)" if text == "text" else "text", 1)},
-                        where, text="text" if text == "text" else None)
+                            "has_text": (has_text, 0)},
+                        where, text="text" if text == "text" and sample_text else None,
+                        read=("text_id",) if sample_ids else ())
     n = len(c["start"])
     if not n:
         return empty_frame(NVTX_COLUMNS)
-    no_text = c["no_text"].astype(bool)
+    inline = c["has_text"].astype(bool)
+    if values is None and inline.any():
+        values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
     if values is None:
         names = _categorical_from_ids(rd, c["text_id"])
     else:
         # Inline strings: one object per row is unavoidable here; factorize them once.
-        if no_text.any():
-            values[no_text] = _strings(rd, c["text_id"][no_text])
+        if not inline.all():
+            values[~inline] = _strings(rd, c["text_id"][~inline])
         codes, uniq = pd.factorize(values)
         names = categorical(uniq, codes)
     pid = pid_of(c["tid"])

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from trtprof.attribution import NONE, innermost, top_level
 
@@ -61,6 +62,28 @@ def test_many_ranges_match_brute_force():
         ok = np.flatnonzero((tid == qt[i]) & (st <= qs[i]) & (en >= qe[i]))
         want = ok[-1] if len(ok) else NONE   # sorted by start: the last is the latest start
         assert got[i] == want or st[got[i]] == st[want]
+
+
+@pytest.mark.parametrize("rounds", [0, 1, 2, 48])
+def test_walk_and_exact_fallback_agree_with_brute_force(monkeypatch, rounds):
+    # Few rounds force the sparse-table fallback (for the pointer jumping or for the query walk):
+    # every path must give the brute-force answer on nested, crossing and equal-start ranges.
+    import trtprof.attribution as attribution
+    monkeypatch.setattr(attribution, "_MAX_ROUNDS", rounds)
+    rng = np.random.default_rng(rounds + 7)
+    for _ in range(60):
+        n, m = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+        starts = rng.integers(0, 100, n)
+        rows = [(int(t), int(s), int(s + rng.integers(0, 60)), "r")
+                for t, s in zip(rng.integers(0, 3, n), starts)]
+        r = ranges(rows)
+        qt, qs = rng.integers(-1, 3, m), rng.integers(0, 130, m)
+        qe = qs + rng.integers(0, 12, m)
+        got = innermost(r, qt, qs, qe)
+        tid, st, en = r["tid"].to_numpy(), r["start"].to_numpy(), r["end"].to_numpy()
+        for i in range(m):
+            ok = np.flatnonzero((tid == qt[i]) & (st <= qs[i]) & (en >= qe[i]))
+            assert got[i] == (ok[-1] if len(ok) and qt[i] != NONE else NONE)
 
 
 def test_top_level_drops_nested_execution_ranges():

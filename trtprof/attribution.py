@@ -145,7 +145,8 @@ def _innermost_one_thread(r_start, r_end, q_start, q_end) -> np.ndarray:
 
     Ranges are sorted by start. A sparse table of running maxima over ``r_end`` lets binary
     lifting jump back over blocks of ranges that end too early: O((n + q) log n), exact for any
-    overlap pattern (push/pop ranges nest, start/end ranges may not).
+    overlap pattern (push/pop ranges nest, start/end ranges may not). ``innermost`` uses it
+    only for the queries that its faster walk did not settle.
     """
     n = len(r_start)
     p = _last_at_or_before(r_start, q_start)
@@ -170,20 +171,53 @@ def _innermost_one_thread(r_start, r_end, q_start, q_end) -> np.ndarray:
     return np.where(hit, p, NONE)
 
 
+# Pointer-jumping rounds before giving up on the fast walk (nesting depth and sibling counts in
+# real traces need a handful; the sparse table takes over beyond this).
+_MAX_ROUNDS = 48
+
+
+def _previous_longer(r_end: np.ndarray, thread_start: np.ndarray) -> np.ndarray | None:
+    """For each range, the latest earlier range of its thread that ends strictly later, or NONE
+    (None when pointer jumping did not settle within _MAX_ROUNDS).
+
+    Invariant: every range strictly between ptr[j] and j ends no later than j, so a pointer that
+    still ends too early can jump to its own pointer.
+    """
+    ptr = np.arange(len(r_end), dtype=np.int64) - 1
+    ptr[thread_start] = NONE
+    active = np.flatnonzero(ptr >= 0)
+    for _ in range(_MAX_ROUNDS):
+        active = active[r_end[ptr[active]] <= r_end[active]]
+        if not len(active):
+            return ptr
+        ptr[active] = ptr[ptr[active]]
+        active = active[ptr[active] >= 0]
+    return None if len(active) else ptr
+
+
 def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
               q_end: np.ndarray) -> np.ndarray:
     """For each query interval, the positional index (into ``ranges``) of the innermost range on
-    the same thread that contains it, or NONE. ``ranges`` must be sorted by (tid, start)."""
+    the same thread that contains it, or NONE. ``ranges`` must be sorted by (tid, start).
+
+    The latest range starting at or before the query contains it, or else the answer lies on the
+    chain of ranges that each end later than the last (``_previous_longer``): skipped ranges end
+    too early. In nested NVTX the chain is the ancestors, so a few vectorised steps settle every
+    query; anything left (pathological overlap) goes to the exact sparse-table search.
+    """
     out = np.full(len(q_tid), NONE, dtype=np.int64)
     if not len(ranges) or not len(q_tid):
         return out
     r_tid = ranges["tid"].to_numpy()
     r_start = ranges["start"].to_numpy()
     r_end = ranges["end"].to_numpy()
+    thread_start = np.flatnonzero(np.r_[True, r_tid[1:] != r_tid[:-1]])
+    longer = _previous_longer(r_end, thread_start)
     order = np.argsort(q_tid, kind="stable")
     sorted_tid = q_tid[order]
     threads, first = np.unique(sorted_tid, return_index=True)
     bounds = np.append(first, len(order))
+    slices = []
     for i, t in enumerate(threads):
         if t == NONE:
             continue
@@ -191,6 +225,19 @@ def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
         if lo == hi:
             continue
         q = order[bounds[i]:bounds[i + 1]]
+        p = _last_at_or_before(r_start[lo:hi], q_start[q])
+        out[q] = np.where(p >= 0, p + lo, NONE)
+        slices.append((q, lo, hi))
+    pending = np.flatnonzero(out >= 0)
+    for _ in range(_MAX_ROUNDS if longer is not None else 0):
+        pending = pending[r_end[out[pending]] < q_end[pending]]
+        if not len(pending):
+            return out
+        out[pending] = longer[out[pending]]
+        pending = pending[out[pending] >= 0]
+    if not len(pending):
+        return out
+    for q, lo, hi in slices:   # not settled by the walk: exact search, thread by thread
         j = _innermost_one_thread(r_start[lo:hi], r_end[lo:hi], q_start[q], q_end[q])
         out[q] = np.where(j >= 0, j + lo, NONE)
     return out

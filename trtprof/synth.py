@@ -899,6 +899,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--layer-json", help="also write the engine layer JSON here")
     p.add_argument("--facts", help="also write the expected facts JSON here")
+    p.add_argument("--nvtx-names", choices=("textId", "text", "mixed"),
+                   help="NVTX range names as registered strings (textId, what TensorRT writes), "
+                        "inline text, or both alternating; default: the scenario's")
     a = p.parse_args(argv)
     if (a.scenario is None) == (a.kernels is None):
         p.error("give exactly one of --scenario or --kernels")
@@ -907,6 +910,8 @@ def main(argv: list[str] | None = None) -> int:
         sc.iterations = a.iterations
     sc.threads = a.threads
     sc.streams = a.streams or max(a.threads, sc.streams)
+    if a.nvtx_names:
+        sc.nvtx_names = a.nvtx_names
     facts = write_trace(sc, a.out, seed=a.seed)
     if a.layer_json:
         Path(a.layer_json).write_text(json.dumps(layer_json(sc), indent=2) + "\n")
