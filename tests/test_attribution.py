@@ -90,3 +90,36 @@ def test_top_level_drops_nested_execution_ranges():
     r = ranges([(1, 0, 100, "execute"), (1, 5, 90, "enqueue"), (1, 200, 300, "execute"),
                 (2, 50, 60, "enqueue")])
     assert list(r["name"][top_level(r)]) == ["execute", "execute", "enqueue"]
+
+
+def test_busy_time_is_the_union_of_intervals_per_group():
+    # GPU busy time: overlapping ops count once, gaps not at all, per iteration (group).
+    from trtprof.window import _union_length
+    rng = np.random.default_rng(3)
+    for trial in range(200):
+        n = int(rng.integers(1, 40))
+        s = rng.integers(0, 100, n)
+        e = s + rng.integers(0, 30, n)
+        g = rng.integers(0, 4, n) * 7
+        if trial % 2:   # sorted by start, as ops arrive, and unsorted
+            o = np.argsort(s, kind="stable")
+            s, e, g = s[o], e[o], g[o]
+        got = _union_length(s, e, g)
+        assert list(got.index) == sorted(set(g.tolist()))
+        for k in got.index:
+            covered = np.zeros(200, dtype=bool)
+            for a, b in zip(s[g == k], e[g == k]):
+                covered[a:b] = True
+            assert got[k] == covered.sum()
+
+
+def test_busy_time_with_timestamps_too_far_apart_to_lift():
+    # Ends spanning 2^61 ns in four groups cannot be lifted into one int64 running maximum:
+    # the per-group path must give the same unions.
+    from trtprof.window import _union_length
+    far = 1 << 61
+    s = np.array([0, 5, far, 0, far, far + 3, 10, far], dtype=np.int64)
+    e = np.array([10, 20, far + 10, 4, far + 5, far + 9, 12, far + 1], dtype=np.int64)
+    g = np.array([0, 0, 0, 1, 1, 1, 2, 3])
+    got = _union_length(s, e, g)
+    assert got.to_dict() == {0: 30, 1: 4 + 9, 2: 2, 3: 1}

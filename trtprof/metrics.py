@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from trtprof.attribution import innermost
-from trtprof.model import categorical
-from trtprof.window import Window, _union_length
+from trtprof.model import categorical, codes_of, group_reduce
+from trtprof.window import Window, _per_category, _union_length
 
 GEMM_CLASSES = ("gemm", "convolution", "attention")
 
@@ -49,48 +49,81 @@ def classify_kernels(kernels: pd.DataFrame, classes: pd.DataFrame) -> pd.DataFra
 
 def kernel_table(kernels: pd.DataFrame) -> pd.DataFrame:
     """One row per kernel name (classified kernels inside the window), longest total first."""
+    cols = ["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "max_ns", "share",
+            "unit", "precision", "op_class"]
     if not len(kernels):
-        return pd.DataFrame(columns=["name", "short_name", "count", "time_ns", "avg_ns", "min_ns",
-                                     "max_ns", "share", "unit", "precision", "op_class"])
-    g = kernels.groupby("name", observed=True, sort=False)
-    t = pd.DataFrame({
-        "short_name": g["short_name"].first().astype(str) if "short_name" in kernels else "",
-        "count": g.size(), "time_ns": g["duration"].sum(), "min_ns": g["duration"].min(),
-        "max_ns": g["duration"].max(),
-        "unit": g["unit"].first().astype(str), "precision": g["precision"].first().astype(str),
-        "op_class": g["op_class"].first().astype(str),
-    })
+        return pd.DataFrame(columns=cols)
+    codes, names = codes_of(kernels["name"])
+    dur = kernels["duration"].to_numpy()
+    t = group_reduce(codes, names, count=(None, "count"), time_ns=(dur, "sum"),
+                     min_ns=(dur, "min"), max_ns=(dur, "max"),
+                     first=(np.arange(len(kernels)), "min"))
+    for col in ("short_name", "unit", "precision", "op_class"):
+        t[col] = _values_at(kernels[col], t["first"].to_numpy()) if col in kernels else ""
     t["avg_ns"] = (t["time_ns"] // t["count"]).astype("int64")
     total = t["time_ns"].sum()
     t["share"] = t["time_ns"] / total if total else np.nan
-    t = t.reset_index().sort_values("time_ns", ascending=False, kind="stable")
-    return t[["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "max_ns", "share",
-              "unit", "precision", "op_class"]].reset_index(drop=True)
+    # Longest first; ties in order of first appearance.
+    t = t.rename_axis("name").reset_index().sort_values(["time_ns", "first"],
+                                                        ascending=[False, True], kind="stable")
+    return t[cols].reset_index(drop=True)
+
+
+def _values_at(col: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values (as str) of a categorical column at ``rows``, without one object per row."""
+    codes, cats = codes_of(col)
+    c = codes[rows]
+    return np.where(c >= 0, cats[np.maximum(c, 0)].astype(str), "nan").astype(object)
+
+
+# Above this many (group, value) cells, _dominant sorts pairs instead of filling a dense table.
+_DENSE_CELLS = 4_000_000
 
 
 def _dominant(df: pd.DataFrame, key: str, col: str) -> pd.Series:
-    """Per ``key``, the value of ``col`` that carries the most kernel time."""
+    """Per ``key``, the value of ``col`` that carries the most kernel time (ties: the first
+    value in category order; only pairs that occur count)."""
     if not len(df):
         return pd.Series(dtype=object)
-    t = df.groupby([key, col], observed=True)["duration"].sum().reset_index()
-    t = t.sort_values("duration", ascending=False, kind="stable").drop_duplicates(key)
-    return t.set_index(key)[col].astype(str)
+    kc, klabels = codes_of(df[key])
+    cc, clabels = codes_of(df[col])
+    ok = (kc >= 0) & (cc >= 0)
+    kc, cc = kc[ok].astype(np.int64), cc[ok].astype(np.int64)
+    dur = df["duration"].to_numpy()[ok]
+    nk, nc = len(klabels), len(clabels)
+    if nk * nc <= _DENSE_CELLS:
+        pairs, pair_codes = np.arange(nk * nc), kc * nc + cc
+    else:
+        pairs, pair_codes = np.unique(kc * nc + cc, return_inverse=True)
+    g = group_reduce(pair_codes, pairs, time=(dur, "sum"))
+    pk, pc = np.asarray(g.index, dtype=np.int64) // nc, np.asarray(g.index, dtype=np.int64) % nc
+    # Pairs come in (key, value) order: a stable sort by time keeps the first value on ties.
+    order = np.lexsort((np.arange(len(g)), -g["time"].to_numpy(), pk))
+    first = order[np.r_[True, pk[order][1:] != pk[order][:-1]]]
+    return pd.Series(clabels[pc[first]].astype(str), index=pd.Index(klabels[pk[first]]))
 
 
 def layer_table(window: Window, kernels: pd.DataFrame, nvtx: pd.DataFrame) -> pd.DataFrame:
     """One row per layer (innermost NVTX range name) in execution order, empty layers included."""
     ops = window.in_window
-    # Only the columns used here: a boolean selection copies every column it keeps.
-    copies = ops.loc[(ops["kind"] != "kernel").to_numpy(), ["layer", "duration"]]
-    kg = kernels.groupby("layer", observed=True)
-    t = pd.DataFrame({"time_ns": kg["duration"].sum(), "kernel_count": kg.size()})
-    cg = copies.groupby("layer", observed=True)
-    t = t.join(pd.DataFrame({"memcpy_time_ns": cg["duration"].sum(),
-                             "memcpy_count": cg.size()}), how="outer")
-    first = ops.groupby("layer", observed=True)["origin_start"].min()   # capture order for graphs
-    ranged = ops.loc[(ops["range_idx"] >= 0).to_numpy(), ["layer", "range_idx"]]
-    instances = ranged.groupby("layer", observed=True)["range_idx"].nunique()
-    t = t.join(first.rename("first_launch"), how="left").join(instances.rename("instances"))
+    kcodes, knames = codes_of(kernels["layer"])
+    t = group_reduce(kcodes, knames, time_ns=(kernels["duration"].to_numpy(), "sum"),
+                     kernel_count=(None, "count"))
+    codes, names = codes_of(ops["layer"])
+    copy = (ops["kind"] != "kernel").to_numpy()
+    copies = group_reduce(codes[copy], names,
+                          memcpy_time_ns=(ops["duration"].to_numpy()[copy], "sum"),
+                          memcpy_count=(None, "count"))
+    t = t.join(copies, how="outer")
+    first = group_reduce(codes, names, first_launch=(ops["origin_start"].to_numpy(), "min"))
+    # Instances: distinct ranges per layer, counted through each range's first op.
+    rng = ops["range_idx"].to_numpy()
+    ranged = np.flatnonzero(rng >= 0)
+    first_op = np.full(int(rng.max()) + 1 if len(ranged) else 0, len(rng), dtype=np.int64)
+    np.minimum.at(first_op, rng[ranged], ranged)
+    first_op = first_op[first_op < len(rng)]
+    instances = group_reduce(codes[first_op], names, instances=(None, "count"))
+    t = t.join(first, how="left").join(instances)
     t = _with_empty_layers(t, window, nvtx)
     t = t.fillna({"time_ns": 0, "kernel_count": 0, "memcpy_time_ns": 0, "memcpy_count": 0,
                   "instances": 0})
@@ -119,9 +152,10 @@ def _with_empty_layers(t: pd.DataFrame, window: Window, nvtx: pd.DataFrame) -> p
     inside = innermost(win, nvtx["tid"].to_numpy(), nvtx["start"].to_numpy(),
                        nvtx["end"].to_numpy()) >= 0
     inside[win["nvtx_row"].to_numpy()] = False   # the window ranges themselves are not layers
-    cand = nvtx[inside]
-    g = cand.groupby("name", observed=True)
-    extra = pd.DataFrame({"first_launch": g["start"].min(), "instances": g.size()})
+    codes, names = codes_of(nvtx["name"])
+    extra = group_reduce(codes[inside], names,
+                         first_launch=(nvtx["start"].to_numpy()[inside], "min"),
+                         instances=(None, "count"))
     missing = extra.index.difference(t.index)
     return pd.concat([t, extra.loc[missing]])
 
@@ -146,19 +180,26 @@ def memcpy_metrics(ops: pd.DataFrame) -> dict:
     }
 
 
+def _sum_by(col: pd.Series, values: np.ndarray) -> pd.Series:
+    """Sum of ``values`` per category of ``col`` that occurs (category order, as groupby)."""
+    codes, cats = codes_of(col)
+    return group_reduce(codes, cats, s=(values, "sum"))["s"]
+
+
 def trace_metrics(window: Window, kernels: pd.DataFrame) -> dict:
     """Headline metrics of the window (classified in-window kernels in ``kernels``)."""
-    total = int(kernels["duration"].sum())
+    dur = kernels["duration"].to_numpy()
+    total = int(dur.sum())
+    by = {col: _sum_by(kernels[col], dur) for col in ("unit", "op_class", "precision")}
 
     def shares(col: str) -> dict:
-        s = kernels.groupby(col, observed=True)["duration"].sum()
+        s = by[col]
         return {str(k): share(v, total) for k, v in s.sort_values(ascending=False).items()
                 if v > 0} if total else {}
-    op = kernels.groupby("op_class", observed=True)["duration"].sum()
+    op, unit = by["op_class"], by["unit"]
     gemm = int(op[op.index.isin(GEMM_CLASSES)].sum())
-    unit = kernels.groupby("unit", observed=True)["duration"].sum()
-    # Only the two columns used: a boolean selection copies every column it keeps.
-    gemm_k = kernels.loc[kernels["op_class"].isin(GEMM_CLASSES).to_numpy(), ["unit", "duration"]]
+    gemm_tc = int(dur[_per_category(kernels["op_class"], lambda c: c.isin(GEMM_CLASSES))
+                      & _per_category(kernels["unit"], lambda c: c == "tensor_core")].sum())
     in_win = window.in_window
     busy = int(_union_length(in_win["start"].to_numpy(), in_win["end"].to_numpy(),
                              np.zeros(len(in_win), dtype=np.int64)).sum()) if len(in_win) else 0
@@ -169,8 +210,7 @@ def trace_metrics(window: Window, kernels: pd.DataFrame) -> dict:
         "kernel_time_ns": total,
         "gemm_share": share(gemm, total),
         "tensor_core_share": share(unit.get("tensor_core", 0), total),
-        "gemm_tensor_core_share": share(
-            gemm_k.loc[gemm_k["unit"] == "tensor_core", "duration"].sum(), gemm) if gemm else None,
+        "gemm_tensor_core_share": share(gemm_tc, gemm) if gemm else None,
         "unit_share": shares("unit"),
         "op_class_share": shares("op_class"),
         "precision_share": shares("precision"),

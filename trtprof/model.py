@@ -107,6 +107,46 @@ def constant_categorical(value: str, n: int) -> pd.Categorical:
     return categorical(np.array([value], dtype=object), np.zeros(n, dtype=np.int64))
 
 
+_AT = {"sum": (np.add, 0), "min": (np.minimum, np.iinfo(np.int64).max),
+       "max": (np.maximum, np.iinfo(np.int64).min)}
+
+
+def group_reduce(codes: np.ndarray, labels, **aggs) -> pd.DataFrame:
+    """Per group that occurs, in group order: ``name=(int64 values, "sum" | "min" | "max")`` or
+    ``name=(None, "count")``. ``codes`` are group numbers 0..len(labels)-1 (-1: no group), e.g.
+    a categorical's codes; the index holds ``labels`` of the groups that occur.
+
+    Why not ``DataFrame.groupby``: on categorical keys it first hashes the codes to find the
+    groups that occur (20 ms per million rows, dozens of times per analysis); numpy's unbuffered
+    ufunc.at reduces the codes directly, exactly in int64.
+    """
+    codes = np.asarray(codes)
+    ok = codes >= 0
+    every = bool(ok.all())
+    keys = codes if every else codes[ok]
+    n = len(labels)
+    count = np.bincount(keys, minlength=n)
+    out = {}
+    for name, (values, how) in aggs.items():
+        if how == "count":
+            out[name] = count
+            continue
+        ufunc, init = _AT[how]
+        acc = np.full(n, init, dtype=np.int64)
+        v = np.asarray(values, dtype=np.int64)
+        ufunc.at(acc, keys, v if every else v[ok])
+        out[name] = acc
+    seen = count > 0
+    index = pd.Index(np.asarray(labels, dtype=object)[seen])
+    return pd.DataFrame({k: v[seen] for k, v in out.items()}, index=index)
+
+
+def codes_of(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, category values as an object array) of a categorical column."""
+    cat = col.array
+    return np.asarray(cat.codes), np.asarray(cat.categories, dtype=object)
+
+
 def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with ``columns`` and their dtypes."""
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})

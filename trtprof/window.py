@@ -78,27 +78,39 @@ def _pick_window_ranges(nvtx: pd.DataFrame) -> tuple[str, pd.DataFrame]:
 
 
 def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> pd.Series:
-    """Per group, the length of the union of [start, end) intervals (GPU busy time)."""
-    if len(groups) and (groups == groups[0]).all():
-        return _union_length_one(starts, ends, groups[0])
-    df = pd.DataFrame({"g": groups, "s": starts, "e": ends}).sort_values(["g", "s"], kind="stable")
-    run_end = df.groupby("g")["e"].cummax()
-    prev = run_end.groupby(df["g"]).shift(1)
+    """Per group (sorted), the length of the union of [start, end) intervals (GPU busy time)."""
+    s, e, g = np.asarray(starts), np.asarray(ends), np.asarray(groups)
+    if not len(g):
+        return pd.Series(dtype=np.int64)
+    lo, hi = int(g.min()), int(g.max())
+    if hi - lo <= 2 * len(g):   # one group, or iteration numbers: the group is its own rank
+        labels, rank = np.arange(lo, hi + 1), g - lo
+    else:
+        labels, rank = np.unique(g, return_inverse=True)
+    # Intervals by (group, start). Ops arrive sorted by start, so a stable sort by group is
+    # enough (and cheap on nearly sorted groups); otherwise sort by both.
+    order = (np.argsort(rank, kind="stable") if (s[1:] >= s[:-1]).all()
+             else np.lexsort((s, rank)))
+    r, s, e = rank[order], s[order], e[order]
+    new_group = np.r_[True, r[1:] != r[:-1]]
+    # Latest end among the earlier intervals of the same group: one running maximum over the
+    # ends lifted by group (each group above all earlier ones), when that fits in int64.
+    base, span = int(e.min()), int(e.max()) - int(e.min()) + 1
+    if (int(r[-1]) + 1) * span < 1 << 62:
+        lift = r.astype(np.int64) * span
+        reach = np.maximum.accumulate(lift + (e - base)) - lift + base
+    else:
+        reach = pd.Series(e).groupby(r).cummax().to_numpy()
+    prev = np.empty_like(e)
+    prev[1:] = reach[:-1]
+    prev[new_group] = np.iinfo(np.int64).min
     # Only the part of each interval past everything before it in its group is new busy time.
-    new = (df["e"] - np.maximum(df["s"], prev.fillna(np.iinfo(np.int64).min))).clip(lower=0)
-    return new.groupby(df["g"]).sum()
-
-
-def _union_length_one(starts: np.ndarray, ends: np.ndarray, group) -> pd.Series:
-    """``_union_length`` for a single group (the whole window, the timeline rules), in numpy:
-    no frame to sort, no groupby. Same arithmetic as the general case, float64 included."""
-    order = np.argsort(starts, kind="stable")
-    s, e = np.asarray(starts)[order], np.asarray(ends)[order]
-    prev = np.empty(len(e), dtype=np.float64)
-    prev[0] = np.iinfo(np.int64).min
-    prev[1:] = np.maximum.accumulate(e)[:-1]
     new = np.clip(e - np.maximum(s, prev), 0, None)
-    return pd.Series([new.sum()], index=pd.Index([group], name="g"), dtype=np.float64)
+    total = np.zeros(len(labels), dtype=np.int64)
+    np.add.at(total, r, new)
+    seen = np.zeros(len(labels), dtype=bool)
+    seen[r] = True
+    return pd.Series(total[seen], index=pd.Index(labels[seen], name="g"))
 
 
 def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:

@@ -12,9 +12,10 @@ _SYNC_COPY = {"cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy3D", "cudaMemcpyToSymbol"
               "cuMemcpy", "cuMemcpy2D", "cuMemcpy3D"}
 
 
-def _copies(ctx: Context) -> pd.DataFrame:
+def _copies(ctx: Context, columns: list[str]) -> pd.DataFrame:
+    # Only the columns used: a boolean selection copies every column it keeps, of every op.
     ops = ctx.frames["window"].ops
-    return ops[ops["kind"] == "memcpy"]
+    return ops.loc[(ops["kind"] == "memcpy").to_numpy(), columns]
 
 
 def _kernel_time(ctx: Context) -> int:
@@ -29,11 +30,11 @@ def pageable_memcpy(ctx: Context) -> list[Finding]:
 
     Thresholds: high_share (0.10), medium_share (0.03) of copy time / window GPU kernel time.
     """
-    c = _copies(ctx)
+    c = _copies(ctx, ["end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
     # Copies before the first inference are setup (weights, warm-up buffers), not the loop.
     win = ctx.frames["window"].in_window
     if len(win):
-        c = c[c["end"] >= win["start"].min()]
+        c = c[(c["end"] >= win["start"].min()).to_numpy()]
     src, dst = c["src_kind"].astype(str), c["dst_kind"].astype(str)
     host = c["copy_kind"].astype(str).isin(("HtoD", "DtoH"))
     pageable = host & ((src == "pageable") | (dst == "pageable"))
@@ -80,12 +81,10 @@ def sync_memcpy(ctx: Context) -> list[Finding]:
     Thresholds: min_bytes (65536).
     """
     api = ctx.inputs.trace.api
-    ops = ctx.frames["window"].ops
-    calls = api[api["name"].astype(str).isin(_SYNC_COPY)]
+    calls = api[api["name"].isin(_SYNC_COPY).to_numpy()]   # categorical: tests each name once
     if not len(calls):
         return []
-    c = ops[ops["kind"] == "memcpy"][["correlation_id", "pid", "bytes", "copy_kind",
-                                      "duration"]]
+    c = _copies(ctx, ["correlation_id", "pid", "bytes", "copy_kind", "duration"])
     j = calls.merge(c, on=["correlation_id", "pid"], how="left")
     small = (j["copy_kind"].astype(str) == "HtoD") & \
         (j["bytes"].fillna(0) <= threshold(ctx, "sync_memcpy", "min_bytes"))
