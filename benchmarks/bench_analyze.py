@@ -5,8 +5,11 @@ Run by hand (not in CI), on an otherwise idle machine:
     python benchmarks/bench_analyze.py --sizes 10000 100000 1000000 5000000
 
 For each size it generates a trace in the real nsys schema (trtprof.synth, 2 threads, 4 streams,
-one NVTX range per layer plus the enqueue range, one launch API call per kernel), then measures:
-  - `trtprof analyze FILE --format json` wall time and peak RSS (GNU time), kernels/s;
+one NVTX range per layer plus the enqueue range, one launch API call per kernel; NVTX names as
+registered strings (textId) as TensorRT writes them, or inline text with --nvtx-names text),
+then measures:
+  - `trtprof analyze FILE --format json` wall time and peak RSS (GNU time), kernels/s: the
+    median of --runs runs (this VM's timings vary by 10-20% from run to run);
   - `nsys stats -r nvtx_gpu_proj_sum` and `-r cuda_gpu_kern_sum` on a private copy of the file
     (nsys from ../shared/tools/get_nsys.sh or $TRTPROF_NSYS);
   - the floor: reading the columns trtprof needs, with Python's sqlite3 (fetchall) and with
@@ -119,12 +122,13 @@ def nsys_stats(nsys: str, path: Path, report: str) -> dict:
         copy.unlink(missing_ok=True)
 
 
-def ensure_trace(kernels: int) -> Path:
-    path = OUT / f"bench_{kernels}.sqlite"
+def ensure_trace(kernels: int, nvtx_names: str) -> Path:
+    path = OUT / f"bench_{kernels}_{nvtx_names}.sqlite"
     if not path.exists():
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "trtprof.synth", "--kernels", str(kernels),
-                        "--threads", "2", "--streams", "4", "--out", str(path)], check=True)
+                        "--threads", "2", "--streams", "4", "--nvtx-names", nvtx_names,
+                        "--out", str(path)], check=True)
         print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return path
 
@@ -139,6 +143,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--no-nsys", action="store_true", help="skip the nsys stats comparison")
+    ap.add_argument("--nvtx-names", choices=("textId", "text"), default="textId",
+                    help="NVTX names as registered strings (TensorRT) or inline text")
+    ap.add_argument("--runs", type=int, default=3, help="trtprof runs per size (median kept)")
     ap.add_argument("--nsys-max", type=int, default=1_000_000,
                     help="largest size to run nsys stats on (it is slow)")
     args = ap.parse_args()
@@ -147,15 +154,18 @@ def main() -> int:
     trtprof = shutil.which("trtprof") or "trtprof"
     results = []
     for n in args.sizes:
-        path = ensure_trace(n)
+        path = ensure_trace(n, args.nvtx_names)
         counts = row_counts(path)
         r = {"kernels": counts["CUPTI_ACTIVITY_KIND_KERNEL"], "rows": counts,
              "file_mb": round(path.stat().st_size / 1e6, 1)}
-        r["floor_python_s"] = floor_python(path)
-        r["floor_cli_s"] = floor_cli(path)
-        r["trtprof"] = timed([trtprof, "analyze", str(path), "--format", "json",
+        r["floor_python_s"] = min(floor_python(path) for _ in range(args.runs))
+        r["floor_cli_s"] = min(floor_cli(path) or 0 for _ in range(args.runs)) or None
+        runs = sorted((timed([trtprof, "analyze", str(path), "--format", "json",
                               "--save", str(OUT / f"report_{n}.json")],
-                             stdout=subprocess.DEVNULL)
+                             stdout=subprocess.DEVNULL) for _ in range(args.runs)),
+                      key=lambda x: x["seconds"])
+        r["trtprof"] = runs[len(runs) // 2]
+        r["trtprof_all_s"] = [x["seconds"] for x in runs]
         r["kernels_per_s"] = int(r["kernels"] / r["trtprof"]["seconds"])
         if nsys and n <= args.nsys_max:
             r["nsys_gpu_proj"] = nsys_stats(nsys, path, "nvtx_gpu_proj_sum")
@@ -170,6 +180,7 @@ def main() -> int:
                "platform": platform.platform(), "nsys": nsys}
     (OUT / "results.json").write_text(json.dumps({"machine": machine, "results": results},
                                                  indent=2))
+    machine["nvtx_names"] = args.nvtx_names
     print(json.dumps(machine))
     print("| kernels | file | trtprof analyze | peak RSS | kernels/s | floor (py / cli) | "
           "nsys nvtx_gpu_proj_sum | nsys cuda_gpu_kern_sum | trtprof / proj | "
@@ -187,7 +198,9 @@ def main() -> int:
             k = math.log10(r["kernels"] / prev["kernels"])
             growth = f"{(t['seconds'] / prev['trtprof']['seconds']) ** (1 / k):.1f}x"
         prev = r
-        print(f"| {r['kernels']:,} | {r['file_mb']} MB | {t['seconds']} s | {t['peak_rss_mb']} MB"
+        spread = f" ({min(r['trtprof_all_s'])}-{max(r['trtprof_all_s'])})"
+        print(f"| {r['kernels']:,} | {r['file_mb']} MB | {t['seconds']} s{spread} | "
+              f"{t['peak_rss_mb']} MB"
               f" | {r['kernels_per_s']:,} | {r['floor_python_s']} s / {r['floor_cli_s']} s"
               f" | {proj or '-'} s | {kern or '-'} s | {ratio} | {growth} |")
     return 0
