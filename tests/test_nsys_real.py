@@ -127,10 +127,10 @@ def test_layer_times_match_nsys_stats(name, tmp_path):
 def test_windowed_reads_give_the_same_trace(monkeypatch, name, window):
     """Big tables are read in rowid windows (SQLite caps one string at 1e9 bytes): same result."""
     need_realdata()
-    from trtprof.parsers import nsys_sqlite
+    from trtprof.parsers import nsys_columns
     path = NSYS_DIR / name
     whole = read_nsys_sqlite(path)
-    monkeypatch.setattr(nsys_sqlite._Reader, "ROWID_WINDOW", window)
+    monkeypatch.setattr(nsys_columns.Reader, "ROWID_WINDOW", window)
     windowed = read_nsys_sqlite(path)
     for attr in ("gpu_ops", "api", "nvtx"):
         pd.testing.assert_frame_equal(getattr(whole, attr), getattr(windowed, attr))

@@ -101,6 +101,11 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
       trtprof analyze trace.sqlite layers.json build.log --html report.html
       trtprof analyze trace.nsys-rep --format json --save report.json
     """
+    # Start reading a trace's big tables now: SQLite works in background threads while the
+    # analysis modules (pandas above all) are imported.
+    from trtprof.parsers.nsys_columns import prefetch
+    for path in inputs:
+        prefetch(path)
     from trtprof.analyze import Options, analyze
     from trtprof.config import load_config
     opts = Options(gemm_target=gemm_target)

@@ -1,0 +1,334 @@
+"""Raw columns of an Nsight Systems SQLite export: SQLite and numpy only, no pandas.
+
+The three big tables (kernels with copies, CUDA API calls, NVTX ranges) are read side by side in
+background threads; SQLite works with the GIL released, so they use every core. Apart from the
+frames (``nsys_sqlite``) so that ``prefetch`` can start them before the rest of trtprof, pandas
+above all, is imported: on a million-kernel trace that import is a tenth of the run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+
+RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
+DOMAIN_CREATE = 75
+
+# Columns worth a MIN/MAX probe before reading: often one value for the whole table.
+_OFTEN_CONSTANT = {"deviceId", "globalPid", "graphNodeId", "originalGraphNodeId", "domainId",
+                   "textId", "(text IS NOT NULL)", "copyKind", "srcKind", "dstKind", "memKind",
+                   "syncType"}
+
+_PID_SHIFT = 24
+_PID_MASK = 0xFFFFFF
+
+Columns = dict[str, np.ndarray]
+
+
+def pid_of(global_id) -> np.ndarray:
+    """Process id from a globalTid/globalPid: ``(gid >> 24) & 0xFFFFFF``."""
+    return (np.asarray(global_id, dtype=np.int64) >> _PID_SHIFT) & _PID_MASK
+
+
+def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open ``path`` read-only and immutable (no locks, no side files)."""
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
+
+
+class Reader:
+    """Column-wise reads from one export, with feature detection."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        self._cons: list[sqlite3.Connection] = []
+        self.tables = {r[0] for r in self.con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'")}
+        self._columns: dict[str, list[str]] = {}
+        self._not_null: set[tuple[str, str]] = set()
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            info = (self.con.execute(f"PRAGMA table_info({table})").fetchall()
+                    if table in self.tables else [])
+            self._columns[table] = [r[1] for r in info]
+            self._not_null.update((table, r[1]) for r in info if r[3])
+        return self._columns[table]
+
+    def not_null(self, table: str, col: str) -> bool:
+        """Declared NOT NULL: no IFNULL and no NULL count needed when reading it."""
+        return col in self.columns(table) and (table, col) in self._not_null
+
+    def has(self, table: str, *cols: str) -> bool:
+        have = self.columns(table)
+        return bool(have) and all(c in have for c in cols)
+
+    # group_concat builds one string per column; SQLite caps strings at 1e9 bytes, so tables
+    # beyond a few million rows are read in windows of rowids (same order, same result).
+    ROWID_WINDOW = 4_000_000
+
+    def ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
+             text: str | None = None, read: tuple[str, ...] = ()
+             ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """See ``_ints``; reads big tables window by window."""
+        lo, hi = self.con.execute(f"SELECT MIN(rowid), MAX(rowid) FROM {table}").fetchone()
+        if lo is None or hi - lo < self.ROWID_WINDOW:
+            return self._ints(table, wanted, where, text, read)
+        parts = []
+        for start in range(lo, hi + 1, self.ROWID_WINDOW):
+            cond = f"rowid BETWEEN {start} AND {start + self.ROWID_WINDOW - 1}"
+            parts.append(self._ints(table, wanted, f"({where}) AND {cond}" if where else cond,
+                                    text, read))
+        cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
+        texts = None
+        if text is not None and any(p[1] is not None for p in parts):
+            texts = np.concatenate([p[1] if p[1] is not None else
+                                    np.full(len(p[0][next(iter(wanted))]), "", dtype=object)
+                                    for p in parts])
+        return cols, texts
+
+    def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
+              text: str | None = None, read: tuple[str, ...] = ()
+              ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
+        optionally one text column (NULL -> '') as an object array (None when that column is
+        all NULL).
+
+        ``wanted`` maps alias -> (column or expression, value for NULL and for an absent
+        column). Why not ``fetchall``: that builds one Python object per value (seconds per
+        million rows). Here SQLite formats each column as one text (``group_concat``) and numpy
+        parses it, both in C. All columns come from one query, so one pass over the table
+        (decoding the rows is a good part of the cost) and the columns line up by construction.
+        The same pass probes the columns that are often constant (MIN = MAX, no NULL: device,
+        process and graph node ids), which are then not formatted at all; one that is not
+        constant after all is read by a second query; ``read`` names aliases to read outright
+        (the caller expects them to vary).
+        """
+        have = self.columns(table)
+        cond = f" WHERE {where}" if where else ""
+        # An expression such as "(text IS NULL)" is read like a column.
+        present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
+        probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT and a not in read]
+        read = [a for a in present if a not in probed]
+        sel = ["COUNT(*)"] + [self._concat(table, present[a], wanted[a][1]) for a in read]
+        sel += [f"MIN({present[a]}), MAX({present[a]}), "
+                + ("COUNT(*)" if self.not_null(table, present[a]) else f"COUNT({present[a]})")
+                for a in probed]
+        if text is not None:
+            sel += [f"group_concat(IFNULL({text}, ''), char(0))", f"COUNT({text})"]
+        row = self.con.execute(f"SELECT {', '.join(sel)} FROM {table}{cond}").fetchone()
+        n = int(row[0])
+        out = {a: self._parse(row[1 + i], n, f"{table}.{a}") for i, a in enumerate(read)}
+        pos = 1 + len(read)
+        again = []
+        for alias in probed:
+            lo, hi, count = row[pos:pos + 3]
+            pos += 3
+            if count == 0:
+                out[alias] = np.full(n, wanted[alias][1], dtype=np.int64)
+            elif count == n and lo == hi and isinstance(lo, int):
+                out[alias] = np.full(n, lo, dtype=np.int64)
+            else:
+                again.append(alias)
+        if again:
+            row2 = self.con.execute(
+                f"SELECT {', '.join(self._concat(table, present[a], wanted[a][1]) for a in again)} "
+                f"FROM {table}{cond}").fetchone()
+            out.update({a: self._parse(v, n, f"{table}.{a}") for a, v in zip(again, row2)})
+        for alias, (_, null) in wanted.items():
+            if alias not in present:
+                out[alias] = np.full(n, null, dtype=np.int64)
+        texts = None
+        if text is not None and n and row[pos + 1]:
+            parts = row[pos].split("\x00")   # NUL: C strings (NVTX text) cannot contain it
+            if len(parts) != n:
+                raise sqlite3.DatabaseError(f"{table}.{text}: read {len(parts)} of {n} values")
+            texts = np.empty(n, dtype=object)
+            texts[:] = parts
+        return {a: out[a] for a in wanted}, texts
+
+    def _concat(self, table: str, col: str, null: int) -> str:
+        # NULL must become a value (group_concat skips NULLs, which would shift the columns).
+        # No CAST: INTEGER affinity stores integers as integers, and a stray real or text value
+        # makes the parse come up short, which _parse reports.
+        value = col if self.not_null(table, col) else f"IFNULL({col}, {int(null)})"
+        return f"group_concat({value}, ' ')"
+
+    @staticmethod
+    def _parse(text: str | None, n: int, what: str) -> np.ndarray:
+        values = (np.fromstring(text, dtype=np.int64, sep=" ") if n
+                  else np.zeros(0, dtype=np.int64))
+        if len(values) != n:   # cannot happen with integer columns; never guess
+            raise sqlite3.DatabaseError(f"{what}: read {len(values)} of {n} values")
+        return values
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        """This thread's own connection: the tables are read from several threads, and a
+        connection serves one query at a time."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = self._local.con = connect_readonly(self.path, check_same_thread=False)
+            self._cons.append(con)
+        return con
+
+    def close(self) -> None:
+        for con in self._cons:
+            con.close()
+
+
+
+def kernel_columns(rd: Reader) -> tuple[Columns, bool] | None:
+    """Kernel columns, and whether ``name_id`` is the demangled name (else the short one)."""
+    t = "CUPTI_ACTIVITY_KIND_KERNEL"
+    if not rd.has(t, "start", "end", "correlationId"):
+        return None
+    demangled = "demangledName" in rd.columns(t)
+    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
+                       "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
+                       "correlation_id": ("correlationId", 0),
+                       "name_id": ("demangledName" if demangled else "shortName", -1),
+                       "short_id": ("shortName", -1), "graph_node_id": ("graphNodeId", 0)})
+    return c, demangled
+
+
+def copy_columns(rd: Reader, table: str, kind: str) -> Columns | None:
+    if not rd.has(table, "start", "end", "correlationId"):
+        return None
+    if kind == "memcpy":
+        wanted = {"copy_kind": ("copyKind", -1), "src_kind": ("srcKind", -1),
+                  "dst_kind": ("dstKind", -1)}
+    else:
+        wanted = {"src_kind": ("memKind", -1)}
+    c, _ = rd.ints(table, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
+                           "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
+                           "correlation_id": ("correlationId", 0), "bytes": ("bytes", 0),
+                           "graph_node_id": ("graphNodeId", 0), **wanted})
+    return c
+
+
+def api_columns(rd: Reader) -> Columns | None:
+    t = "CUPTI_ACTIVITY_KIND_RUNTIME"
+    if not rd.has(t, "start", "end", "globalTid", "correlationId", "nameId"):
+        return None
+    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
+                       "correlation_id": ("correlationId", 0), "name_id": ("nameId", -1)})
+    return c
+
+
+def nvtx_columns(rd: Reader) -> tuple[Columns, np.ndarray | None, dict] | None:
+    """Ranges that start and end on one thread: columns, inline texts (object array, '' where
+    the registered ``text_id`` names the range; None when no range has inline text), and the
+    domain names by (pid, domainId)."""
+    t = "NVTX_EVENTS"
+    if not rd.has(t, "start", "end", "eventType", "globalTid"):
+        return None
+    cols = rd.columns(t)
+    text = "text" if "text" in cols else "NULL"
+    text_id = "textId" if "textId" in cols else "NULL"
+    domain = "domainId" if "domainId" in cols else "0"
+    end_tid = "endGlobalTid" if "endGlobalTid" in cols else "NULL"
+    # Domain names: the eventType-75 row with the same domainId in the same process.
+    registered = (f"(SELECT value FROM StringIds WHERE id = {text_id})"
+                  if "StringIds" in rd.tables else "NULL")
+    domains = {(int(pid_of(tid)), int(d or 0)): n or "" for tid, d, n in rd.con.execute(
+        f"SELECT globalTid, {domain}, COALESCE({text}, {registered}) FROM {t} "
+        f"WHERE eventType = {DOMAIN_CREATE}") if tid is not None}
+    types = ",".join(map(str, RANGE_EVENT_TYPES))
+    # A range counts when it starts and ends on one thread (FORMATS.md projection step 1).
+    where = (f"eventType IN ({types}) AND end IS NOT NULL "
+             f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)")
+    # Registered strings (textId: what TensorRT writes) or inline text: a sample of the first
+    # ranges says which column to read in the main pass. Only a hint: whatever the sample missed
+    # is still read, by a second pass.
+    sample_text, sample_ids = rd.con.execute(
+        f"SELECT COUNT({text}), COUNT({text_id}) FROM "
+        f"(SELECT {text} AS text, {text_id} AS textId FROM {t} WHERE {where} LIMIT 10000)"
+    ).fetchone()
+    has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
+    c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
+                            "domain_id": ("domainId", 0), "text_id": ("textId", -1),
+                            "has_text": (has_text, 0)},
+                        where, text="text" if text == "text" and sample_text else None,
+                        read=("text_id",) if sample_ids else ())
+    if values is None and c["has_text"].any():
+        values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
+    return c, values, domains
+
+
+class _Job(threading.Thread):
+    """One table read in a daemon thread (exiting early, on a bad input, never waits for it)."""
+
+    def __init__(self, fn, *args):
+        super().__init__(daemon=True)
+        self.fn, self.args, self.value, self.error = fn, args, None, None
+        self.start()
+
+    def run(self):
+        try:
+            self.value = self.fn(*self.args)
+        except BaseException as err:   # handed to the caller of result()
+            self.error = err
+
+    def result(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _gpu_columns(rd: Reader):
+    return (kernel_columns(rd), copy_columns(rd, "CUPTI_ACTIVITY_KIND_MEMCPY", "memcpy"),
+            copy_columns(rd, "CUPTI_ACTIVITY_KIND_MEMSET", "memset"))
+
+
+class TableReads:
+    """The big tables of one export, being read in the background."""
+
+    def __init__(self, reader: Reader):
+        self.reader = reader
+        self.jobs = {"gpu": _Job(_gpu_columns, reader), "api": _Job(api_columns, reader),
+                     "nvtx": _Job(nvtx_columns, reader)}
+
+    def result(self, name: str):
+        return self.jobs[name].result()
+
+    def close(self) -> None:
+        # A read still running (the caller gave up on a bad input) keeps its connection; the
+        # file is open read-only, and the process is about to report and exit.
+        if not any(job.is_alive() for job in self.jobs.values()):
+            self.reader.close()
+
+
+_prefetched: dict[tuple, TableReads] = {}
+
+
+def _key(path: Path) -> tuple:
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns
+
+
+def prefetch(path: str | Path) -> None:
+    """Start reading ``path``'s big tables if it is an SQLite file; silently nothing otherwise
+    (the normal read reports any problem)."""
+    try:
+        path = Path(path)
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                return
+        _prefetched[_key(path)] = TableReads(Reader(path))
+    except (OSError, sqlite3.Error):
+        return
+
+
+def prefetched(path: Path) -> TableReads | None:
+    """The reads that ``prefetch`` started for ``path``, if it has not changed since."""
+    try:
+        return _prefetched.pop(_key(path), None)
+    except OSError:
+        return None
