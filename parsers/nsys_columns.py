@@ -76,7 +76,10 @@ class Reader:
              text: str | None = None, read: tuple[str, ...] = ()
              ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """See ``_ints``; reads big tables window by window."""
-        lo, hi = self.con.execute(f"SELECT MIN(rowid), MAX(rowid) FROM {table}").fetchone()
+        # Two queries: SQLite answers MIN(rowid) or MAX(rowid) alone from the b-tree's ends,
+        # but both in one SELECT with a scan of the whole table.
+        lo = self.con.execute(f"SELECT MIN(rowid) FROM {table}").fetchone()[0]
+        hi = self.con.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
         if lo is None or hi - lo < self.ROWID_WINDOW:
             return self._ints(table, wanted, where, text, read)
         parts = []
