@@ -67,8 +67,14 @@ def launches(trace: Trace) -> Launches:
         # Sorted-key join in numpy: (pid, correlationId) packed into one int64, the first call
         # by start per key, binary search per op (a DataFrame merge costs several times more).
         keep = np.flatnonzero(a_corr != 0)
-        keep = keep[np.argsort(api["start"].to_numpy()[keep], kind="stable")]
-        keys, first = np.unique(_pack(a_pid[keep], a_corr[keep]), return_index=True)
+        a_start = api["start"].to_numpy()[keep]
+        if not (a_start[1:] >= a_start[:-1]).all():
+            keep = keep[np.argsort(a_start, kind="stable")]
+        packed = _pack(a_pid[keep], a_corr[keep])
+        if (packed[1:] > packed[:-1]).all():   # the usual case: ids grow with time, no repeats
+            keys, first = packed, np.arange(len(packed))
+        else:
+            keys, first = np.unique(packed, return_index=True)
         if len(keys):
             q = _pack(o_pid, o_corr)
             pos = np.clip(np.searchsorted(keys, q), 0, len(keys) - 1)

@@ -137,7 +137,7 @@ def group_reduce(codes: np.ndarray, labels, **aggs) -> pd.DataFrame:
         ufunc.at(acc, keys, v if every else v[ok])
         out[name] = acc
     seen = count > 0
-    index = pd.Index(np.asarray(labels, dtype=object)[seen])
+    index = pd.Index(np.asarray(labels)[seen])
     return pd.DataFrame({k: v[seen] for k, v in out.items()}, index=index)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from trtprof.attribution import NONE, innermost, launches, top_level
-from trtprof.model import Trace, categorical
+from trtprof.model import Trace, categorical, group_reduce
 
 TRT_DOMAIN = "TensorRT"
 EXEC_RANGE = re.compile(r"^ExecutionContext::")
@@ -114,19 +114,19 @@ def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> p
 
 
 def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
-    # Only the columns used here: a boolean selection copies every column it keeps.
-    inside = ops.loc[(ops["iteration"] != NONE).to_numpy(),
-                     ["iteration", "kind", "start", "end", "duration"]]
-    if not len(ranges) or not len(inside):
+    it = ops["iteration"].to_numpy()
+    if not len(ranges) or not (it != NONE).any():
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in ITERATION_COLUMNS})
-    kernels = inside[inside["kind"] == "kernel"]
-    g = inside.groupby("iteration")
-    out = pd.DataFrame({"gpu_start": g["start"].min(), "gpu_end": g["end"].max()})
-    kg = kernels.groupby("iteration")
-    out["kernel_time_ns"] = kg["duration"].sum()
-    out["kernel_count"] = kg.size()
-    out["gpu_busy_ns"] = _union_length(inside["start"].to_numpy(), inside["end"].to_numpy(),
-                                       inside["iteration"].to_numpy())
+    # Iteration numbers are positions in ``ranges``: group codes as they are.
+    start, end, dur = (ops[c].to_numpy() for c in ("start", "end", "duration"))
+    is_kernel = (ops["kind"] == "kernel").to_numpy()
+    positions = np.arange(len(ranges))
+    out = group_reduce(it, positions, gpu_start=(start, "min"), gpu_end=(end, "max"))
+    kernels = group_reduce(np.where(is_kernel, it, NONE), positions,
+                           kernel_time_ns=(dur, "sum"), kernel_count=(None, "count"))
+    inside = it != NONE
+    out = out.join(kernels).join(_union_length(start[inside], end[inside], it[inside])
+                                 .rename("gpu_busy_ns"))
     out = out.fillna(0).astype("int64")
     out["range_pos"] = out.index.to_numpy()
     rng = ranges.iloc[out.index]
