@@ -89,14 +89,19 @@ def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> p
         labels, rank = np.unique(g, return_inverse=True)
     # Intervals by (group, start). Ops arrive sorted by start, so a stable sort by group is
     # enough (and cheap on nearly sorted groups); otherwise sort by both.
-    order = (np.argsort(rank, kind="stable") if (s[1:] >= s[:-1]).all()
-             else np.lexsort((s, rank)))
-    r, s, e = rank[order], s[order], e[order]
+    by_start = bool((s[1:] >= s[:-1]).all())
+    if lo == hi:
+        order = None if by_start else np.argsort(s, kind="stable")
+    else:
+        order = np.argsort(rank, kind="stable") if by_start else np.lexsort((s, rank))
+    r, s, e = (rank, s, e) if order is None else (rank[order], s[order], e[order])
     new_group = np.r_[True, r[1:] != r[:-1]]
     # Latest end among the earlier intervals of the same group: one running maximum over the
     # ends lifted by group (each group above all earlier ones), when that fits in int64.
     base, span = int(e.min()), int(e.max()) - int(e.min()) + 1
-    if (int(r[-1]) + 1) * span < 1 << 62:
+    if lo == hi:
+        reach = np.maximum.accumulate(e)
+    elif (int(r[-1]) + 1) * span < 1 << 62:
         lift = r.astype(np.int64) * span
         reach = np.maximum.accumulate(lift + (e - base)) - lift + base
     else:
