@@ -1,9 +1,10 @@
 """Raw columns of an Nsight Systems SQLite export: SQLite and numpy only, no pandas.
 
 The three big tables (kernels with copies, CUDA API calls, NVTX ranges) are read side by side in
-background threads; SQLite works with the GIL released, so they use every core. Apart from the
-frames (``nsys_sqlite``) so that ``prefetch`` can start them before the rest of trtprof, pandas
-above all, is imported: on a million-kernel trace that import is a tenth of the run.
+background threads, each of which then builds its table's frame (``nsys_sqlite.FRAMES``); SQLite
+works with the GIL released, so they use every core. Apart from the frames so that ``prefetch``
+can start the reads before the rest of trtprof, pandas above all, is imported: on a
+million-kernel trace that import is a tenth of the run.
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ Columns = dict[str, np.ndarray]
 def pid_of(global_id) -> np.ndarray:
     """Process id from a globalTid/globalPid: ``(gid >> 24) & 0xFFFFFF``."""
     return (np.asarray(global_id, dtype=np.int64) >> _PID_SHIFT) & _PID_MASK
+
+
+def interned(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct ids, each row's position among them): names are decoded once per id later."""
+    return np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
 
 
 def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -197,6 +203,9 @@ def kernel_columns(rd: Reader) -> tuple[Columns, bool] | None:
                        "correlation_id": ("correlationId", 0),
                        "name_id": ("demangledName" if demangled else "shortName", -1),
                        "short_id": ("shortName", -1), "graph_node_id": ("graphNodeId", 0)})
+    c["name"] = interned(c["name_id"])
+    if demangled:   # else the short name is the name
+        c["short"] = interned(c["short_id"])
     return c, demangled
 
 
@@ -221,13 +230,14 @@ def api_columns(rd: Reader) -> Columns | None:
         return None
     c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
                        "correlation_id": ("correlationId", 0), "name_id": ("nameId", -1)})
+    c["name"] = interned(c["name_id"])
     return c
 
 
-def nvtx_columns(rd: Reader) -> tuple[Columns, np.ndarray | None, dict] | None:
-    """Ranges that start and end on one thread: columns, inline texts (object array, '' where
-    the registered ``text_id`` names the range; None when no range has inline text), and the
-    domain names by (pid, domainId)."""
+def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
+    """Ranges that start and end on one thread, in (thread, start, longest first) order: columns
+    (``domain``: names and each row's position among them) and inline texts (object array, ''
+    where the registered ``text_id`` names the range; None when no range has inline text)."""
     t = "NVTX_EVENTS"
     if not rd.has(t, "start", "end", "eventType", "globalTid"):
         return None
@@ -261,7 +271,22 @@ def nvtx_columns(rd: Reader) -> tuple[Columns, np.ndarray | None, dict] | None:
                         read=("text_id",) if sample_ids else ())
     if values is None and c["has_text"].any():
         values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
-    return c, values, domains
+    # Parents before children when they start together, so "latest start" means innermost.
+    order = np.lexsort((-c["end"], c["start"], c["tid"]))
+    if (order != np.arange(len(order))).any():
+        c = {k: v[order] for k, v in c.items()}
+        values = None if values is None else values[order]
+    if values is None:
+        c["text"] = interned(c["text_id"])
+    # Domain per (process, domainId) pair: each distinct pair looked up once.
+    c["pid"] = pid_of(c["tid"])
+    pid_u, pid_inv = np.unique(c["pid"], return_inverse=True)
+    dom_u, dom_inv = np.unique(c["domain_id"], return_inverse=True)
+    pair_u, pair_inv = np.unique(pid_inv * len(dom_u) + dom_inv, return_inverse=True)
+    names = np.array([domains.get((int(pid_u[k // len(dom_u)]), int(dom_u[k % len(dom_u)])), "")
+                      for k in pair_u], dtype=object)
+    c["domain"] = (names, pair_inv)
+    return c, values
 
 
 class _Job(threading.Thread):
@@ -290,13 +315,25 @@ def _gpu_columns(rd: Reader):
             copy_columns(rd, "CUPTI_ACTIVITY_KIND_MEMSET", "memset"))
 
 
+_READS = {"gpu": _gpu_columns, "api": api_columns, "nvtx": nvtx_columns}
+
+
+def _read_table(name: str, rd: Reader):
+    """Read one table, then build its frame in the same thread, while the others still read."""
+    columns = _READS[name](rd)
+    # Imported here, not at the top: the frames need pandas, which `prefetch` does not wait for
+    # (if the main thread is still importing it, this waits until it is done).
+    from trtprof.parsers.nsys_sqlite import FRAMES
+    return FRAMES[name](rd, columns)
+
+
 class TableReads:
-    """The big tables of one export, being read in the background."""
+    """The frames of the big tables of one export (gpu, api, nvtx), being read and built in
+    background threads."""
 
     def __init__(self, reader: Reader):
         self.reader = reader
-        self.jobs = {"gpu": _Job(_gpu_columns, reader), "api": _Job(api_columns, reader),
-                     "nvtx": _Job(nvtx_columns, reader)}
+        self.jobs = {name: _Job(_read_table, name, reader) for name in _READS}
 
     def result(self, name: str):
         return self.jobs[name].result()

@@ -70,10 +70,10 @@ def _strings(rd: Reader, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _categorical_from_ids(rd: Reader, ids: np.ndarray) -> pd.Categorical:
-    """Decode an id column (NULL read as -1) through StringIds once per unique id (names are
-    interned)."""
-    uniq, inv = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+def _decoded(rd: Reader, ids: tuple[np.ndarray, np.ndarray]) -> pd.Categorical:
+    """An interned id column (distinct ids, positions; NULL read as -1) as its StringIds values,
+    decoded once per distinct id."""
+    uniq, inv = ids
     return categorical(_strings(rd, uniq), inv)
 
 
@@ -125,8 +125,8 @@ def _kernels(rd: Reader, read) -> Columns | None:
     c, demangled = read
     n = len(c["start"])
     # shortName is often the same id as demangledName's: decode once.
-    short = _categorical_from_ids(rd, c["short_id"]) if demangled else None
-    names = _categorical_from_ids(rd, c["name_id"])
+    short = _decoded(rd, c["short"]) if demangled else None
+    names = _decoded(rd, c["name"])
     empty = constant_categorical("", n)
     return {
         "kind": constant_categorical("kernel", n), "start": c["start"], "end": c["end"],
@@ -208,7 +208,7 @@ def _in_start_order(parts: list[Columns]) -> Columns:
 def _api(rd: Reader, c: Columns | None) -> pd.DataFrame:
     if c is None:
         return empty_frame(API_COLUMNS)
-    names = _categorical_from_ids(rd, c["name_id"])
+    names = _decoded(rd, c["name"])
     # cudaLaunchKernel_v7000 -> cudaLaunchKernel: strip the API version suffix once per name.
     stripped = np.array([_VERSION_SUFFIX.sub("", str(x)) for x in names.categories],
                         dtype=object)
@@ -221,36 +221,25 @@ def _api(rd: Reader, c: Columns | None) -> pd.DataFrame:
 def _nvtx(rd: Reader, read) -> pd.DataFrame:
     if read is None:
         return empty_frame(NVTX_COLUMNS)
-    c, values, domains = read
+    c, values = read
     n = len(c["start"])
     if not n:
         return empty_frame(NVTX_COLUMNS)
-    inline = c["has_text"].astype(bool)
     if values is None:
-        names = _categorical_from_ids(rd, c["text_id"])
+        names = _decoded(rd, c["text"])
     else:
         # Inline strings: one object per row is unavoidable here; factorize them once.
+        inline = c["has_text"].astype(bool)
         if not inline.all():
             values[~inline] = _strings(rd, c["text_id"][~inline])
         codes, uniq = pd.factorize(values)
         names = categorical(uniq, codes)
-    pid = pid_of(c["tid"])
-    # Domain per (process, domainId) pair: look up each distinct pair once.
-    pid_u, pid_inv = np.unique(pid, return_inverse=True)
-    dom_u, dom_inv = np.unique(c["domain_id"], return_inverse=True)
-    pair_u, pair_inv = np.unique(pid_inv * len(dom_u) + dom_inv, return_inverse=True)
-    pair_names = np.array([domains.get((int(pid_u[k // len(dom_u)]),
-                                        int(dom_u[k % len(dom_u)])), "")
-                           for k in pair_u], dtype=object)
-    out = _frame({
-        "start": c["start"], "end": c["end"], "tid": c["tid"], "pid": pid,
-        "domain": categorical(pair_names, pair_inv), "name": names,
-    })
-    # Parents before children when they start together, so "latest start" means innermost.
-    order = np.lexsort((-c["end"], c["start"], c["tid"]))
-    if (order != np.arange(n)).any():
-        out = out.take(order).reset_index(drop=True)
-    return out
+    return _frame({"start": c["start"], "end": c["end"], "tid": c["tid"], "pid": c["pid"],
+                   "domain": categorical(*c["domain"]), "name": names})
+
+
+# The frames of the big tables, from their columns (nsys_columns reads them in background threads).
+FRAMES = {"gpu": _gpu_ops, "api": _api, "nvtx": _nvtx}
 
 
 def _graph_nodes(rd: Reader) -> pd.DataFrame:
@@ -309,12 +298,8 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
         _reject_foreign(rd, path)
         meta = _metadata(rd)
         reads = reads or TableReads(rd)
-        step("kernels and copies")
-        gpu_ops = _gpu_ops(rd, reads.result("gpu"))
-        step("API calls")
-        api = _api(rd, reads.result("api"))
-        step("NVTX ranges")
-        nvtx = _nvtx(rd, reads.result("nvtx"))
+        step("reading kernels, API calls and NVTX ranges")
+        gpu_ops, api, nvtx = (reads.result(name) for name in ("gpu", "api", "nvtx"))
         graph_rows = _graph_launch_rows(rd)
         trace = Trace(
             path=str(path),

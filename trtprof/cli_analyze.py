@@ -122,10 +122,11 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
         report = analyze(list(inputs), opts, progress)
     finally:
         progress.close()
+    text = render(report, fmt, top)
     if save:
         from trtprof.reports.json_report import render as to_json
-        Path(save).write_text(to_json(report), encoding="utf-8")
+        Path(save).write_text(text if fmt == "json" else to_json(report), encoding="utf-8")
     if html_out:
         from trtprof.reports.html import render as to_html
         Path(html_out).write_text(to_html(report), encoding="utf-8")
-    write_output(render(report, fmt, top), None)
+    write_output(text, None)
