@@ -92,6 +92,21 @@ def test_top_level_drops_nested_execution_ranges():
     assert list(r["name"][top_level(r)]) == ["execute", "execute", "enqueue"]
 
 
+def test_many_threads_match_brute_force():
+    # More threads than the per-thread comparison pass handles: the sorted grouping must agree.
+    rng = np.random.default_rng(11)
+    rows = [(int(t), int(s), int(s + rng.integers(1, 300)), "r")
+            for t in range(40) for s in rng.integers(0, 2_000, 20)]
+    r = ranges(rows)
+    qt, qs = rng.integers(-1, 45, 3000), rng.integers(0, 2_000, 3000)
+    qe = qs + rng.integers(0, 20, 3000)
+    got = innermost(r, qt, qs, qe)
+    tid, st, en = r["tid"].to_numpy(), r["start"].to_numpy(), r["end"].to_numpy()
+    for i in range(3000):
+        ok = np.flatnonzero((tid == qt[i]) & (st <= qs[i]) & (en >= qe[i]))
+        assert got[i] == (ok[-1] if len(ok) else NONE)
+
+
 def test_busy_time_is_the_union_of_intervals_per_group():
     # GPU busy time: overlapping ops count once, gaps not at all, per iteration (group).
     from trtprof.window import _union_length

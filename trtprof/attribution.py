@@ -201,6 +201,25 @@ def _previous_longer(r_end: np.ndarray, thread_start: np.ndarray) -> np.ndarray 
     return None if len(active) else ptr
 
 
+def _by_thread(r_tid: np.ndarray, thread_start: np.ndarray, q_tid: np.ndarray):
+    """(lo, hi, queries) per thread that has ranges: its ranges are r_tid[lo:hi], ``queries`` the
+    positions of the queries made on it."""
+    bounds = np.append(thread_start, len(r_tid))
+    if len(thread_start) <= 16:   # the usual few threads: one comparison pass each, no sort
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            q = np.flatnonzero(q_tid == r_tid[lo])
+            if len(q):
+                yield int(lo), int(hi), q
+        return
+    order = np.argsort(q_tid, kind="stable")
+    sorted_tid = q_tid[order]
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        a = np.searchsorted(sorted_tid, r_tid[lo], "left")
+        b = np.searchsorted(sorted_tid, r_tid[lo], "right")
+        if b > a:
+            yield int(lo), int(hi), order[a:b]
+
+
 def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
               q_end: np.ndarray) -> np.ndarray:
     """For each query interval, the positional index (into ``ranges``) of the innermost range on
@@ -219,18 +238,8 @@ def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
     r_end = ranges["end"].to_numpy()
     thread_start = np.flatnonzero(np.r_[True, r_tid[1:] != r_tid[:-1]])
     longer = _previous_longer(r_end, thread_start)
-    order = np.argsort(q_tid, kind="stable")
-    sorted_tid = q_tid[order]
-    threads, first = np.unique(sorted_tid, return_index=True)
-    bounds = np.append(first, len(order))
     slices = []
-    for i, t in enumerate(threads):
-        if t == NONE:
-            continue
-        lo, hi = np.searchsorted(r_tid, t, "left"), np.searchsorted(r_tid, t, "right")
-        if lo == hi:
-            continue
-        q = order[bounds[i]:bounds[i + 1]]
+    for lo, hi, q in _by_thread(r_tid, thread_start, q_tid):
         p = _last_at_or_before(r_start[lo:hi], q_start[q])
         out[q] = np.where(p >= 0, p + lo, NONE)
         slices.append((q, lo, hi))
