@@ -298,7 +298,8 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
         _reject_foreign(rd, path)
         meta = _metadata(rd)
         reads = reads or TableReads(rd)
-        step("reading kernels, API calls and NVTX ranges")
+        step(f"reading kernels, API calls and NVTX ranges "
+             f"({path.stat().st_size / 1e6:,.0f} MB export)")
         gpu_ops, api, nvtx = (reads.result(name) for name in ("gpu", "api", "nvtx"))
         graph_rows = _graph_launch_rows(rd)
         trace = Trace(

@@ -73,3 +73,24 @@ def test_config_unknown_key(tmp_path):
     cfg.write_text("[analyze\n")
     with pytest.raises(UsageError, match="invalid TOML"):
         load_config(cfg)
+
+
+def test_progress_line_shows_during_one_long_step_and_not_for_quick_runs():
+    # Reading a big export is a single step: the line must appear while it lasts, from a timer,
+    # and never for a run that ends before the delay.
+    import time
+
+    from trtprof.cli_analyze import Progress
+    slow = Progress(enabled=False)
+    slow.enabled, slow.DELAY_S = True, 0.05   # as on a terminal
+    slow("reading kernels")
+    assert slow.status is None
+    time.sleep(0.5)
+    assert slow.status is not None
+    slow.close()
+    quick = Progress(enabled=False)
+    quick.enabled, quick.DELAY_S = True, 0.5
+    quick("reading kernels")
+    quick.close()
+    time.sleep(0.7)
+    assert quick.status is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,27 +17,45 @@ class Progress:
     """A transient status line on stderr, shown only once loading has taken over a second and
     only on a terminal (never when output is piped or in CI logs)."""
 
+    DELAY_S = 1.0
+
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
         self.t0 = time.monotonic()
         self.status = None
+        self.message = None
+        self.timer = None
+        self.lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
         if not self.enabled:
             return
-        if self.status is None:
-            if time.monotonic() - self.t0 < 1.0:
-                self.pending = message
-                return
-            from rich.console import Console
-            self.status = Console(stderr=True).status(message)
-            self.status.start()
-        else:
-            self.status.update(message)
+        with self.lock:
+            self.message = message
+            if self.status is not None:
+                self.status.update(message)
+            elif self.timer is None:
+                # A step can last long (reading a big export is one step): show the line from
+                # a timer, not only when the next step comes.
+                wait = max(0.0, self.DELAY_S - (time.monotonic() - self.t0))
+                self.timer = threading.Timer(wait, self._show)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def _show(self) -> None:
+        with self.lock:
+            if self.status is None and self.message is not None and self.enabled:
+                from rich.console import Console
+                self.status = Console(stderr=True).status(self.message)
+                self.status.start()
 
     def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()
+        with self.lock:
+            self.enabled = False
+            if self.timer is not None:
+                self.timer.cancel()
+            if self.status is not None:
+                self.status.stop()
 
 
 def parse_thresholds(items: tuple[str, ...]) -> dict:
