@@ -120,7 +120,7 @@ class Reader:
         """
         have = self.columns(table)
         cond = f" WHERE {where}" if where else ""
-        # An expression such as "(text IS NULL)" is read like a column.
+        # An expression such as "(text IS NOT NULL)" is read like a column.
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
         probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT and a not in read]
         read = [a for a in present if a not in probed]
@@ -189,7 +189,6 @@ class Reader:
     def close(self) -> None:
         for con in self._cons:
             con.close()
-
 
 
 def kernel_columns(rd: Reader) -> tuple[Columns, bool] | None:

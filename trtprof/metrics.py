@@ -96,7 +96,7 @@ def _dominant(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     else:
         pairs, pair_codes = np.unique(kc * nc + cc, return_inverse=True)
     g = group_reduce(pair_codes, pairs, time=(dur, "sum"))
-    pk, pc = np.asarray(g.index, dtype=np.int64) // nc, np.asarray(g.index, dtype=np.int64) % nc
+    pk, pc = np.divmod(np.asarray(g.index, dtype=np.int64), nc)
     # Pairs come in (key, value) order: a stable sort by time keeps the first value on ties.
     order = np.lexsort((np.arange(len(g)), -g["time"].to_numpy(), pk))
     first = order[np.r_[True, pk[order][1:] != pk[order][:-1]]]

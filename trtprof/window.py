@@ -111,11 +111,7 @@ def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> p
     prev[new_group] = np.iinfo(np.int64).min
     # Only the part of each interval past everything before it in its group is new busy time.
     new = np.clip(e - np.maximum(s, prev), 0, None)
-    total = np.zeros(len(labels), dtype=np.int64)
-    np.add.at(total, r, new)
-    seen = np.zeros(len(labels), dtype=bool)
-    seen[r] = True
-    return pd.Series(total[seen], index=pd.Index(labels[seen], name="g"))
+    return group_reduce(r, labels, busy=(new, "sum"))["busy"].rename_axis("g")
 
 
 def _iterations(ops: pd.DataFrame, ranges: pd.DataFrame) -> pd.DataFrame:
