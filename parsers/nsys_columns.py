@@ -9,12 +9,17 @@ million-kernel trace that import is a tenth of the run.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from trtprof.parsers import sqlite_pages
 
 RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
 DOMAIN_CREATE = 75
@@ -28,6 +33,16 @@ _PID_SHIFT = 24
 _PID_MASK = 0xFFFFFF
 
 Columns = dict[str, np.ndarray]
+_IS_NOT_NULL = re.compile(r"\((\w+) IS NOT NULL\)")
+
+
+@dataclass
+class RowFilter:
+    """The rows to keep, said twice: as SQL for SQLite, and as numpy over the raw columns
+    (``sqlite_pages.Column`` by name, None for a column the table lacks) for the page reader."""
+    sql: str
+    columns: tuple[str, ...]
+    keep: Callable[[dict], np.ndarray]
 
 
 def pid_of(global_id) -> np.ndarray:
@@ -36,8 +51,18 @@ def pid_of(global_id) -> np.ndarray:
 
 
 def interned(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct ids, each row's position among them): names are decoded once per id later."""
-    return np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    """(distinct ids, each row's position among them): names are decoded once per id later.
+    What ``np.unique(ids, return_inverse=True)`` gives, without its sort when the ids are
+    dense (StringIds ids are small integers): a table over their range instead."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if len(ids):
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo <= 4 * len(ids) + 4096:
+            seen = np.zeros(hi - lo + 1, dtype=bool)
+            seen[ids - lo] = True
+            position = np.cumsum(seen) - 1
+            return np.flatnonzero(seen) + lo, position[ids - lo]
+    return np.unique(ids, return_inverse=True)
 
 
 def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
@@ -57,6 +82,11 @@ class Reader:
             "SELECT name FROM sqlite_master WHERE type='table'")}
         self._columns: dict[str, list[str]] = {}
         self._not_null: set[tuple[str, str]] = set()
+        self._rowid_alias: set[tuple[str, str]] = set()
+
+    # Big tables are read from the file's pages (sqlite_pages); tests switch it off to check
+    # that both ways give the same columns.
+    use_pages = True
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
@@ -64,6 +94,9 @@ class Reader:
                     if table in self.tables else [])
             self._columns[table] = [r[1] for r in info]
             self._not_null.update((table, r[1]) for r in info if r[3])
+            keys = [r for r in info if r[5]]
+            if len(keys) == 1 and keys[0][2].upper() == "INTEGER":   # stored as the rowid
+                self._rowid_alias.add((table, keys[0][1]))
         return self._columns[table]
 
     def not_null(self, table: str, col: str) -> bool:
@@ -78,10 +111,17 @@ class Reader:
     # beyond a few million rows are read in windows of rowids (same order, same result).
     ROWID_WINDOW = 4_000_000
 
-    def ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
-             text: str | None = None, read: tuple[str, ...] = ()
-             ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-        """See ``_ints``; reads big tables window by window."""
+    def ints(self, table: str, wanted: dict[str, tuple[str, int]],
+             where: RowFilter | None = None, text: str | None = None,
+             read: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """See ``_ints``: from the file's pages when the table allows, else through SQLite
+        (window by window for big tables)."""
+        if self.use_pages:
+            try:
+                return self._page_ints(table, wanted, where, text)
+            except sqlite_pages.Unsupported:
+                pass
+        where = where.sql if where else ""
         # Two queries: SQLite answers MIN(rowid) or MAX(rowid) alone from the b-tree's ends,
         # but both in one SELECT with a scan of the whole table.
         lo = self.con.execute(f"SELECT MIN(rowid) FROM {table}").fetchone()[0]
@@ -100,6 +140,58 @@ class Reader:
                                     np.full(len(p[0][next(iter(wanted))]), "", dtype=object)
                                     for p in parts])
         return cols, texts
+
+    def _page_ints(self, table: str, wanted: dict[str, tuple[str, int]],
+                   where: RowFilter | None, text: str | None
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """``ints`` from the table's b-tree pages (``sqlite_pages``), the same columns and rows
+        as through SQLite; ``sqlite_pages.Unsupported`` when the table cannot be read so."""
+        names = self.columns(table)
+        index = {name: i for i, name in enumerate(names)}
+        source = {}                      # alias -> (column index, read only whether non-NULL)
+        for alias, (col, _) in wanted.items():
+            test = _IS_NOT_NULL.fullmatch(col)
+            name = test.group(1) if test else col
+            if name in index:
+                source[alias] = (index[name], bool(test))
+            elif test or not col.isidentifier():
+                raise sqlite_pages.Unsupported(f"expression {col}")
+        raw_ints = {i for i, only_null in source.values() if not only_null}
+        raw_ints |= {index[c] for c in (where.columns if where else ()) if c in index}
+        nulls = {i for i, only_null in source.values() if only_null}
+        if text is not None and text not in index:
+            raise sqlite_pages.Unsupported(f"no column {text}")
+        text_col = None if text is None else index[text]
+        if any((table, names[i]) in self._rowid_alias for i in raw_ints | nulls):
+            raise sqlite_pages.Unsupported("a column that is the rowid")
+        if not raw_ints and not nulls and text_col is None:
+            raise sqlite_pages.Unsupported("no column to read")
+        root = self.con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' "
+                                "AND name = ?", (table,)).fetchone()[0]
+        parts: dict[str, list[np.ndarray]] = {alias: [] for alias in source}
+        texts: list[np.ndarray] = []
+        n, any_text = 0, False
+        for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
+                                             text_col, sorted(nulls - raw_ints)):
+            keep = where.keep({c: chunk.get(index[c]) if c in index else None
+                               for c in where.columns}) if where else None
+            rows = len(next(iter(chunk.values())).notnull())
+            n += rows if keep is None else int(np.count_nonzero(keep))
+            for alias, (i, only_null) in source.items():
+                values = (chunk[i].notnull().astype(np.int64) if only_null
+                          else chunk[i].value_or(wanted[alias][1]))
+                parts[alias].append(values if keep is None else values[keep])
+            if text_col is not None:
+                column = chunk[text_col]
+                texts.append(column.values if keep is None else column.values[keep])
+                present = column.notnull()
+                any_text = any_text or bool((present if keep is None else present[keep]).any())
+        out = {alias: (np.concatenate(parts[alias]) if alias in parts and parts[alias]
+                       else np.full(n, null, dtype=np.int64))
+               for alias, (_, null) in wanted.items()}
+        # As through SQLite: no texts (None) when the text column is NULL in every row kept.
+        values = np.concatenate(texts) if any_text else None
+        return out, values
 
     def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
               text: str | None = None, read: tuple[str, ...] = ()
@@ -170,10 +262,13 @@ class Reader:
 
     @staticmethod
     def _parse(text: str | None, n: int, what: str) -> np.ndarray:
-        values = (np.fromstring(text, dtype=np.int64, sep=" ") if n
-                  else np.zeros(0, dtype=np.int64))
-        if len(values) != n:   # cannot happen with integer columns; never guess
-            raise sqlite3.DatabaseError(f"{what}: read {len(values)} of {n} values")
+        try:
+            values = (np.fromstring(text, dtype=np.int64, sep=" ") if n
+                      else np.zeros(0, dtype=np.int64))
+        except ValueError:     # numpy 2 refuses a text that is not all integers
+            values = None
+        if values is None or len(values) != n:   # a real or text value; never guess
+            raise sqlite3.DatabaseError(f"{what}: not all {n} values are integers")
         return values
 
     @property
@@ -253,14 +348,16 @@ def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
         f"WHERE eventType = {DOMAIN_CREATE}") if tid is not None}
     types = ",".join(map(str, RANGE_EVENT_TYPES))
     # A range counts when it starts and ends on one thread (FORMATS.md projection step 1).
-    where = (f"eventType IN ({types}) AND end IS NOT NULL "
-             f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)")
+    where = RowFilter(
+        f"eventType IN ({types}) AND end IS NOT NULL "
+        f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)",
+        ("eventType", "end", "endGlobalTid", "globalTid"), _one_thread_ranges)
     # Registered strings (textId: what TensorRT writes) or inline text: a sample of the first
     # ranges says which column to read in the main pass. Only a hint: whatever the sample missed
     # is still read, by a second pass.
     sample_text, sample_ids = rd.con.execute(
         f"SELECT COUNT({text}), COUNT({text_id}) FROM "
-        f"(SELECT {text} AS text, {text_id} AS textId FROM {t} WHERE {where} LIMIT 10000)"
+        f"(SELECT {text} AS text, {text_id} AS textId FROM {t} WHERE {where.sql} LIMIT 10000)"
     ).fetchone()
     has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
     c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
@@ -286,6 +383,17 @@ def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
                       for k in pair_u], dtype=object)
     c["domain"] = (names, pair_inv)
     return c, values
+
+
+def _one_thread_ranges(col: dict) -> np.ndarray:
+    """The rows of NVTX ranges that start and end on one thread: ``where.sql`` in
+    ``nvtx_columns``, in numpy (NULL compares as false there too)."""
+    kind, end, end_tid, tid = (col[c] for c in ("eventType", "end", "endGlobalTid", "globalTid"))
+    keep = np.isin(kind.values, RANGE_EVENT_TYPES) & kind.notnull() & end.notnull()
+    if end_tid is not None:
+        same = (end_tid.values == tid.values) & end_tid.notnull() & tid.notnull()
+        keep &= ~end_tid.notnull() | same
+    return keep
 
 
 class _Job(threading.Thread):

@@ -1,4 +1,4 @@
-from trtprof.cli import main
+from trtprof.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -30,7 +31,6 @@ class _Group(click.Group):
             click.echo(f"trtprof: internal error: {type(err).__name__}: {err}\n"
                        "Please report this at the project's issue tracker "
                        "(run with TRTPROF_DEBUG=1 for the traceback).", err=True)
-            import os
             if os.environ.get("TRTPROF_DEBUG"):
                 raise
             sys.exit(3)
@@ -54,3 +54,23 @@ def _register() -> None:
 
 
 _register()
+
+
+def entry() -> None:
+    """The console script: ``main``, then a quick exit. Python's shutdown would free a
+    million-row trace object by object (a few tenths of a second) for nothing: the output is
+    flushed here, and every file trtprof writes or creates is closed or removed by then."""
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, OSError, ValueError):   # reader gone or stream closed
+            pass
+    os._exit(code or 0)

@@ -1,0 +1,360 @@
+"""Columns of an SQLite table read straight from the file's b-tree pages, with numpy.
+
+Why: SQLite hands values to Python either one object at a time (``fetchall``) or as text
+(``group_concat``), and formatting and parsing that text is most of the cost of reading a large
+nsys export. The file format is public and stable (https://www.sqlite.org/fileformat2.html): a
+table is a b-tree whose leaf pages hold the rows, each a record: a header of "serial types" (each
+column's type and size), then the values, integers big-endian. Here the leaf pages are read in
+large chunks and every row of a chunk is decoded at once.
+
+The rows of a table share few distinct record headers (a serial type depends only on a value's
+type and magnitude), so each distinct header is decoded once, in Python, and every row then
+finds each column at a fixed offset from its record's start.
+
+Anything this module does not handle (rows spilling to overflow pages, UTF-16 text, a real or
+text value in an integer column, tables without rowid, a damaged page) raises ``Unsupported``,
+and the caller reads the table through SQLite instead, which then gives the same answer or a
+proper error. Only the main database file is read, as SQLite itself does for the read-only
+immutable connections trtprof opens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = b"SQLite format 3\x00"
+_LEAF, _INTERIOR = 13, 5              # table b-tree page types
+_CHUNK_PAGES = 16384                  # leaf pages decoded together (64 MB of 4 KiB pages)
+_PAD = 16                             # zero bytes after a chunk: fixed-width reads past a value
+_SHUFFLE = np.uint64(0x9E3779B97F4A7C15)
+_MAX_DEPTH = 20                       # SQLite's own limit on b-tree depth
+_MAX_HEADER = 4096                    # bytes: hundreds of columns, no nsys table has that many
+
+# Serial type -> bytes of the value (types 10 and 11 are reserved; >= 12 are blobs and texts).
+_INT_SIZES = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4, 5: 6, 6: 8, 7: 8, 8: 0, 9: 0}
+
+
+class Unsupported(Exception):
+    """The table uses something this reader does not handle: read it through SQLite."""
+
+
+@dataclass
+class Column:
+    values: np.ndarray | None          # int64 (0 where NULL), or str objects ('' where NULL)
+    null: np.ndarray | None            # bool per row; None when no row is NULL
+
+    def notnull(self) -> np.ndarray:
+        return np.ones(len(self.values), bool) if self.null is None else ~self.null
+
+    def value_or(self, default: int) -> np.ndarray:
+        """The values, ``default`` where NULL."""
+        if self.null is None:
+            return self.values
+        values = self.values.copy()
+        values[self.null] = default
+        return values
+
+
+def page_size(path: Path) -> tuple[int, int, int]:
+    """(page size, usable bytes per page, text encoding) from the database header."""
+    with open(path, "rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100 or not head.startswith(MAGIC):
+        raise Unsupported("no SQLite header")
+    size = int.from_bytes(head[16:18], "big")
+    size = 65536 if size == 1 else size
+    return size, size - head[20], int.from_bytes(head[56:60], "big")
+
+
+def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | None = None,
+               nulls: list[int] = ()):
+    """Yield, chunk by chunk of leaf pages in rowid order, ``{column index: Column}`` for the
+    integer columns ``ints``, the text column ``text`` and the columns ``nulls`` (of any type;
+    only which rows are NULL: their ``values`` are None) of the table whose b-tree starts at
+    page ``root`` and whose schema has ``ncols`` columns."""
+    psize, usable, encoding = page_size(path)
+    if text is not None and encoding != 1:
+        raise Unsupported("text is not UTF-8")
+    with open(path, "rb") as fh:
+        leaves = _leaf_pages(fh, root, psize)
+        # One buffer for every chunk: what is decoded from it is copied out.
+        buf = np.empty(min(len(leaves), _CHUNK_PAGES) * psize + _PAD, dtype=np.uint8)
+        for start in range(0, len(leaves), _CHUNK_PAGES):
+            pages = leaves[start:start + _CHUNK_PAGES]
+            _read_pages(fh, pages, psize, buf)
+            yield _decode(buf[:len(pages) * psize + _PAD], len(pages), psize, usable, ncols,
+                          ints, text, nulls)
+
+
+def _leaf_pages(fh, root: int, psize: int) -> np.ndarray:
+    """Leaf page numbers in key order: the tree level by level (every leaf is at the same
+    depth), children of each interior page in cell order, then its right-most child."""
+    level = [root]
+    for _ in range(_MAX_DEPTH):
+        if 1 in level:
+            raise Unsupported("page 1 in a table b-tree")
+        fh.seek((level[0] - 1) * psize)
+        kind = fh.read(1)
+        if kind == bytes([_LEAF]):
+            return np.array(level, dtype=np.int64)
+        if kind != bytes([_INTERIOR]):
+            raise Unsupported(f"page {level[0]} is not a table b-tree page")
+        below = []
+        for page in level:
+            fh.seek((page - 1) * psize)
+            raw = np.frombuffer(fh.read(psize), dtype=np.uint8)
+            if len(raw) != psize or raw[0] != _INTERIOR:
+                raise Unsupported(f"page {page}: expected an interior table page")
+            n = int(raw[3]) << 8 | int(raw[4])
+            ptr = raw[12:12 + 2 * n].astype(np.int64)
+            ptr = ptr[0::2] << 8 | ptr[1::2]
+            if len(ptr) != n or (ptr > psize - 4).any():
+                raise Unsupported(f"page {page}: damaged cell pointers")
+            child = raw[ptr[:, None] + np.arange(4)].astype(np.int64)
+            child = child[:, 0] << 24 | child[:, 1] << 16 | child[:, 2] << 8 | child[:, 3]
+            below.extend(child.tolist())
+            below.append(int.from_bytes(raw[8:12].tobytes(), "big"))
+        level = below
+    raise Unsupported("b-tree deeper than SQLite makes one (a loop in a damaged file?)")
+
+
+def _read_pages(fh, pages: np.ndarray, psize: int, buf: np.ndarray) -> None:
+    """The pages, in order, into ``buf``, then zeros (runs of consecutive pages read at once)."""
+    buf[len(pages) * psize:len(pages) * psize + _PAD] = 0
+    view = memoryview(buf)
+    breaks = np.flatnonzero(np.diff(pages) != 1) + 1
+    for lo, hi in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(pages)].tolist()):
+        fh.seek((int(pages[lo]) - 1) * psize)
+        want = (hi - lo) * psize
+        if fh.readinto(view[lo * psize:hi * psize]) != want:
+            raise Unsupported("file ends inside a page")
+    return buf
+
+
+def _varint(buf: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SQLite varints (1-9 bytes, big-endian, 7 bits per byte, all 8 in the ninth) at byte
+    offsets ``pos``: (values, lengths). Almost all are one or two bytes: only the rows still
+    unfinished are looked at again."""
+    first = buf[pos]
+    values = first.astype(np.int64)
+    lengths = np.ones(len(pos), dtype=np.int64)
+    todo = np.flatnonzero(first >= 0x80)
+    acc = values[todo] & 0x7F
+    for k in range(1, 9):
+        if not len(todo):
+            break
+        byte = buf[pos[todo] + k].astype(np.int64)
+        acc = (acc << 8 | byte) if k == 8 else (acc << 7 | byte & 0x7F)
+        done = (byte < 0x80) | (k == 8)
+        values[todo[done]] = acc[done]
+        lengths[todo[done]] = k + 1
+        todo, acc = todo[~done], acc[~done]
+    return values, lengths
+
+
+def _varint_length(buf: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """Lengths only of the varints at ``pos`` (the rowids: skipped, their order is the rows')."""
+    length = np.ones(len(pos), dtype=np.int64)
+    more = buf[pos] >= 0x80
+    for k in range(1, 9):
+        if not more.any():
+            break
+        length += more
+        more &= buf[pos + k] >= 0x80
+    return length
+
+
+def _py_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = 0
+    for k in range(9):
+        byte = data[pos + k]
+        if k == 8:
+            return value << 8 | byte, pos + 9
+        value = value << 7 | byte & 0x7F
+        if byte < 0x80:
+            return value, pos + k + 1
+    raise AssertionError("unreachable")
+
+
+def _serial_size(t: int) -> int:
+    if t >= 12:
+        return (t - 12) // 2
+    if t in _INT_SIZES:
+        return _INT_SIZES[t]
+    raise Unsupported(f"reserved serial type {t}")
+
+
+def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
+    """Every row of a chunk of leaf pages."""
+    base = np.arange(npages, dtype=np.int64) * psize
+    if (buf[base] != _LEAF).any():
+        raise Unsupported("a leaf of the table b-tree is not a table leaf page")
+    ncells = buf[base + 3].astype(np.int64) << 8 | buf[base + 4]
+    if (8 + 2 * ncells > usable).any():
+        raise Unsupported("damaged leaf page header")
+    page = np.repeat(base, ncells)
+    nth = np.arange(len(page), dtype=np.int64) - np.repeat(np.cumsum(ncells) - ncells, ncells)
+    slot = page + 8 + 2 * nth
+    offset = buf[slot].astype(np.int64) << 8 | buf[slot + 1]
+    if len(offset) and ((offset < 8) | (offset >= usable)).any():
+        raise Unsupported("damaged cell pointer")
+    cell = page + offset
+    payload, n1 = _varint(buf, cell)
+    # Larger payloads continue on overflow pages (a row of several kilobytes).
+    if (payload > usable - 35).any():
+        raise Unsupported("rows on overflow pages")
+    n2 = _varint_length(buf, cell + n1)              # the rowid: rows come in its order
+    record = cell + n1 + n2
+    if (record + payload - page > usable).any():
+        raise Unsupported("damaged cell")
+    header, _ = _varint(buf, record)
+    if not len(record):
+        return ({col: Column(np.zeros(0, dtype=np.int64), None) for col in ints}
+                | {col: Column(None, np.zeros(0, dtype=bool)) for col in nulls}
+                | ({} if text is None else {text: Column(np.zeros(0, dtype=object), None)}))
+    pattern, layouts = _patterns(buf, record, header)
+    if (payload != np.array([lay.total for lay in layouts])[pattern]).any():
+        raise Unsupported("record sizes disagree with their headers")
+    out = {}
+    for col in ints:
+        out[col] = _int_column(buf, record, pattern, layouts, col, ncols)
+    if text is not None:
+        out[text] = _text_column(buf, record, pattern, layouts, text, ncols)
+    for col in nulls:
+        null = np.array([lay.of(col, ncols)[0] == 0 for lay in layouts])
+        out.setdefault(col, Column(None, null[pattern]))
+    return out
+
+
+@dataclass
+class _Layout:
+    types: list[int]                   # serial type of each column present in the record
+    offsets: list[int]                 # each column's offset from the record's start
+    total: int                         # header + values: the payload size
+
+    def of(self, col: int, ncols: int) -> tuple[int, int]:
+        if col < len(self.types):
+            return self.types[col], self.offsets[col]
+        if len(self.types) > ncols:
+            raise Unsupported("record has more columns than its table")
+        # Shorter records predate an ALTER TABLE ADD COLUMN: the column's default applies,
+        # which the caller does not know.
+        raise Unsupported("record without a column of its table")
+
+
+def _patterns(buf, record, header) -> tuple[np.ndarray, list[_Layout]]:
+    """Each row's record-header pattern (index into the layouts), and each pattern's layout."""
+    pattern = np.empty(len(record), dtype=np.int64)
+    layouts: list[_Layout] = []
+    sizes = np.unique(header).tolist()
+    for size in sizes:                              # nearly always one size
+        rows = None if len(sizes) == 1 else np.flatnonzero(header == size)
+        at = record if rows is None else record[rows]
+        width = -(-size // 8) * 8
+        if width > _MAX_HEADER:
+            raise Unsupported("record header too large")
+        grabbed = np.ndarray((len(buf) - width + 1,), dtype=f"V{width}", buffer=buf,
+                             strides=(1,))[at]
+        words = grabbed.view(np.uint8).reshape(len(at), width)
+        words[:, size:] = 0                         # bytes past the header: values, not header
+        words = grabbed.view(np.uint64).reshape(len(at), width // 8)
+        key = words[:, 0].copy()
+        for j in range(1, words.shape[1]):
+            key = key * _SHUFFLE ^ words[:, j]
+        local, first = _distinct(key)
+        if not (words[first][local] == words).all():   # two headers, one key: never seen
+            raise Unsupported("record header hash collision")
+        if rows is None:
+            pattern[:] = local + len(layouts)
+        else:
+            pattern[rows] = local + len(layouts)
+        for k in first.tolist():
+            layouts.append(_layout(words[k].view(np.uint8)[:size].tobytes()))
+    return pattern, layouts
+
+
+def _distinct(key: np.ndarray, few: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's index among the distinct keys, the first row of each distinct key).
+    A table's rows share few headers, most rows one or two: peeling them off one at a time
+    costs less than sorting, which is kept for whatever is left after ``few``."""
+    index = np.empty(len(key), dtype=np.int64)
+    first: list[int] = []
+    todo = np.arange(len(key), dtype=np.int64)
+    left = key
+    while len(todo) and len(first) < few:
+        hit = left == left[0]
+        index[todo[hit]] = len(first)
+        first.append(int(todo[0]))
+        todo, left = todo[~hit], left[~hit]
+    if len(todo):
+        _, one, inverse = np.unique(left, return_index=True, return_inverse=True)
+        index[todo] = inverse.reshape(-1) + len(first)
+        first.extend(todo[one].tolist())
+    return index, np.array(first, dtype=np.int64)
+
+
+def _layout(head: bytes) -> _Layout:
+    size, pos = _py_varint(head, 0)
+    types, offsets, at = [], [], size
+    while pos < size:
+        t, pos = _py_varint(head, pos)
+        types.append(t)
+        offsets.append(at)
+        at += _serial_size(t)
+    return _Layout(types, offsets, at)
+
+
+def _int_column(buf, record, pattern, layouts, col, ncols) -> Column:
+    types, offsets = zip(*(lay.of(col, ncols) for lay in layouts))
+    for t in types:
+        if t == 7 or t >= 10:
+            raise Unsupported("a real, text or blob value in an integer column")
+    types = np.array(types, dtype=np.int64)
+    const = np.isin(types, (0, 8, 9))
+    null = types == 0
+    if const.all():
+        values = (types == 9).astype(np.int64)[pattern]
+        return Column(values, null[pattern] if null.any() else None)
+    size = np.array([_INT_SIZES[t] for t in types.tolist()], dtype=np.int64)
+    # A value of n bytes, read as the top n of 8 big-endian bytes, sign-extends when shifted
+    # down by 64 - 8n (types 1-6: 1, 2, 3, 4, 6 and 8 bytes, two's complement).
+    shift = np.where(const, 0, 64 - 8 * size)
+    eight = np.ndarray((len(buf) - 7,), dtype=">i8", buffer=buf, strides=(1,))
+    values = eight[record + _per_row(np.array(offsets, dtype=np.int64), pattern)].astype(np.int64)
+    values >>= _per_row(shift, pattern)
+    if const.any():
+        is_const = const[pattern]
+        values[is_const] = (types == 9)[pattern][is_const]
+    return Column(values, null[pattern] if null.any() else None)
+
+
+def _per_row(table: np.ndarray, pattern: np.ndarray):
+    """A pattern's value for each row; a scalar when every pattern has the same (the columns
+    in front of the first variable-size one start at the same offset in every row)."""
+    return int(table[0]) if (table == table[0]).all() else table[pattern]
+
+
+def _text_column(buf, record, pattern, layouts, col, ncols) -> Column:
+    types, offsets = zip(*(lay.of(col, ncols) for lay in layouts))
+    for t in types:
+        if t != 0 and (t < 13 or t % 2 == 0):
+            raise Unsupported("a number or blob in a text column")
+    types = np.array(types, dtype=np.int64)
+    length = np.where(types == 0, 0, (types - 13) // 2)[pattern]
+    start = record + np.array(offsets, dtype=np.int64)[pattern]
+    values = np.full(len(record), "", dtype=object)
+    # Interned: each distinct text is decoded once (texts of one length compared as bytes).
+    for n in np.unique(length).tolist():
+        if n == 0:
+            continue
+        rows = np.flatnonzero(length == n)
+        raw = np.ndarray((len(buf) - n + 1,), dtype=f"V{n}", buffer=buf, strides=(1,))[start[rows]]
+        distinct, inverse = np.unique(raw, return_inverse=True)
+        decoded = np.array([v.tobytes().decode("utf-8", "replace") for v in distinct],
+                           dtype=object)
+        values[rows] = decoded[inverse.reshape(-1)]
+    null = (types == 0)[pattern]
+    return Column(values, null if null.any() else None)
