@@ -376,9 +376,9 @@ def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
         c["text"] = interned(c["text_id"])
     # Domain per (process, domainId) pair: each distinct pair looked up once.
     c["pid"] = pid_of(c["tid"])
-    pid_u, pid_inv = np.unique(c["pid"], return_inverse=True)
-    dom_u, dom_inv = np.unique(c["domain_id"], return_inverse=True)
-    pair_u, pair_inv = np.unique(pid_inv * len(dom_u) + dom_inv, return_inverse=True)
+    pid_u, pid_inv = interned(c["pid"])
+    dom_u, dom_inv = interned(c["domain_id"])
+    pair_u, pair_inv = interned(pid_inv * len(dom_u) + dom_inv)
     names = np.array([domains.get((int(pid_u[k // len(dom_u)]), int(dom_u[k % len(dom_u)])), "")
                       for k in pair_u], dtype=object)
     c["domain"] = (names, pair_inv)

@@ -253,27 +253,35 @@ def _patterns(buf, record, header) -> tuple[np.ndarray, list[_Layout]]:
     for size in sizes:                              # nearly always one size
         rows = None if len(sizes) == 1 else np.flatnonzero(header == size)
         at = record if rows is None else record[rows]
-        width = -(-size // 8) * 8
-        if width > _MAX_HEADER:
+        if size > _MAX_HEADER:
             raise Unsupported("record header too large")
-        grabbed = np.ndarray((len(buf) - width + 1,), dtype=f"V{width}", buffer=buf,
-                             strides=(1,))[at]
-        words = grabbed.view(np.uint8).reshape(len(at), width)
-        words[:, size:] = 0                         # bytes past the header: values, not header
-        words = grabbed.view(np.uint64).reshape(len(at), width // 8)
-        key = words[:, 0].copy()
-        for j in range(1, words.shape[1]):
-            key = key * _SHUFFLE ^ words[:, j]
-        local, first = _distinct(key)
-        if not (words[first][local] == words).all():   # two headers, one key: never seen
-            raise Unsupported("record header hash collision")
+        local, first, words = _distinct_bytes(buf, at, size)
         if rows is None:
             pattern[:] = local + len(layouts)
         else:
             pattern[rows] = local + len(layouts)
-        for k in first.tolist():
-            layouts.append(_layout(words[k].view(np.uint8)[:size].tobytes()))
+        layouts.extend(_layout(words[k].tobytes()) for k in first.tolist())
     return pattern, layouts
+
+
+def _distinct_bytes(buf, at: np.ndarray, size: int):
+    """Rows whose ``size`` bytes from offsets ``at`` are the same: (each row's index among
+    the distinct byte strings, the first row of each, the rows' bytes as a 2-D array). The
+    bytes are hashed 8 at a time into one key per row, and every row is then checked against
+    the first row of its key, so two byte strings with one key cannot pass unnoticed."""
+    width = -(-size // 8) * 8
+    grabbed = np.ndarray((len(buf) - width + 1,), dtype=f"V{width}", buffer=buf,
+                         strides=(1,))[at]
+    raw = grabbed.view(np.uint8).reshape(len(at), width)
+    raw[:, size:] = 0                                # the bytes after: not part of the string
+    words = grabbed.view(np.uint64).reshape(len(at), width // 8)
+    key = words[:, 0].copy()
+    for j in range(1, words.shape[1]):
+        key = key * _SHUFFLE ^ words[:, j]
+    index, first = _distinct(key)
+    if not (words[first][index] == words).all():     # a hash collision: never seen
+        raise Unsupported("hash collision between two distinct byte strings")
+    return index, first, raw[:, :size]
 
 
 def _distinct(key: np.ndarray, few: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -351,10 +359,9 @@ def _text_column(buf, record, pattern, layouts, col, ncols) -> Column:
         if n == 0:
             continue
         rows = np.flatnonzero(length == n)
-        raw = np.ndarray((len(buf) - n + 1,), dtype=f"V{n}", buffer=buf, strides=(1,))[start[rows]]
-        distinct, inverse = np.unique(raw, return_inverse=True)
-        decoded = np.array([v.tobytes().decode("utf-8", "replace") for v in distinct],
+        index, first, raw = _distinct_bytes(buf, start[rows], n)
+        decoded = np.array([raw[k].tobytes().decode("utf-8", "replace") for k in first.tolist()],
                            dtype=object)
-        values[rows] = decoded[inverse.reshape(-1)]
+        values[rows] = decoded[index]
     null = (types == 0)[pattern]
     return Column(values, null if null.any() else None)

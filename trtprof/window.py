@@ -45,8 +45,10 @@ class Window:
     @cached_property
     def in_window(self) -> pd.DataFrame:
         # Cached: metrics, the layer table and several rules all read it, and each boolean-mask
-        # selection copies every column of a frame that may hold millions of ops.
-        return self.ops[self.ops["in_window"]]
+        # selection copies every column of a frame that may hold millions of ops; when every
+        # op is in the window (often), a shallow copy shares the columns instead.
+        inside = self.ops["in_window"]
+        return self.ops.copy(deep=False) if inside.all() else self.ops[inside]
 
 
 def _range_subset(nvtx: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
