@@ -186,9 +186,11 @@ class Reader:
                 texts.append(column.values if keep is None else column.values[keep])
                 present = column.notnull()
                 any_text = any_text or bool((present if keep is None else present[keep]).any())
-        out = {alias: (np.concatenate(parts[alias]) if alias in parts and parts[alias]
-                       else np.full(n, null, dtype=np.int64))
-               for alias, (_, null) in wanted.items()}
+        out = {}
+        for alias, (_, null) in wanted.items():   # each column's chunks freed once joined
+            pieces = parts.pop(alias, None)
+            out[alias] = np.concatenate(pieces) if pieces else np.full(n, null, dtype=np.int64)
+            del pieces
         # As through SQLite: no texts (None) when the text column is NULL in every row kept.
         values = np.concatenate(texts) if any_text else None
         return out, values
@@ -370,7 +372,8 @@ def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
     # Parents before children when they start together, so "latest start" means innermost.
     order = np.lexsort((-c["end"], c["start"], c["tid"]))
     if (order != np.arange(len(order))).any():
-        c = {k: v[order] for k, v in c.items()}
+        for key in c:                 # one column at a time: the old one freed at once
+            c[key] = c[key][order]
         values = None if values is None else values[order]
     if values is None:
         c["text"] = interned(c["text_id"])

@@ -128,7 +128,7 @@ def _kernels(rd: Reader, read) -> Columns | None:
     short = _decoded(rd, c["short"]) if demangled else None
     names = _decoded(rd, c["name"])
     empty = constant_categorical("", n)
-    return {
+    part = {
         "kind": constant_categorical("kernel", n), "start": c["start"], "end": c["end"],
         "device_id": c["device_id"], "stream_id": c["stream_id"], "pid": pid_of(c["gpid"]),
         "correlation_id": c["correlation_id"], "name": names,
@@ -136,6 +136,8 @@ def _kernels(rd: Reader, read) -> Columns | None:
         "dst_kind": empty, "graph_node_id": c["graph_node_id"],
         "short_name": names if short is None else short,
     }
+    c.clear()   # the part is now the only holder of its columns (see _in_start_order)
+    return part
 
 
 def _enum(codes: np.ndarray, table: dict[int, str]) -> pd.Categorical:
@@ -159,13 +161,15 @@ def _copies(c: Columns | None, kind: str) -> Columns | None:
         copy_kind = constant_categorical("memset", n)
         name = constant_categorical("[CUDA memset]", n)
         dst = src
-    return {
+    part = {
         "kind": constant_categorical(kind, n), "start": c["start"], "end": c["end"],
         "device_id": c["device_id"], "stream_id": c["stream_id"], "pid": pid_of(c["gpid"]),
         "correlation_id": c["correlation_id"], "name": name, "bytes": c["bytes"],
         "copy_kind": copy_kind, "src_kind": src, "dst_kind": dst,
         "graph_node_id": c["graph_node_id"], "short_name": name,
     }
+    c.clear()
+    return part
 
 
 def _gpu_ops(rd: Reader, read) -> pd.DataFrame:
@@ -185,13 +189,16 @@ def _in_start_order(parts: list[Columns]) -> Columns:
     Categoricals are joined on their categories (sorted, as ``astype("category")`` makes them)
     and reordered as small integer codes: pandas' concat would fall back to object arrays, and
     ``union_categoricals`` plus a take per column costs several times more at millions of ops.
+    Each column is taken out of the parts as it is joined, so that the parts' copy of it can
+    be freed right away (at millions of ops, holding both copies is a few hundred MB more).
     """
     start = np.concatenate([p["start"] for p in parts])
     order = (None if len(start) < 2 or (start[1:] >= start[:-1]).all()
              else np.argsort(start, kind="stable"))
+    del start
     out: Columns = {}
-    for col in parts[0]:
-        values = [p[col] for p in parts]
+    for col in list(parts[0]):
+        values = [p.pop(col) for p in parts]
         if isinstance(values[0], pd.Categorical):
             cats = pd.Index(sorted(set().union(*(v.categories for v in values))), dtype=object)
             # per part: its category -> position in cats (and -1, NaN, stays -1)

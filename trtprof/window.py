@@ -46,9 +46,11 @@ class Window:
     def in_window(self) -> pd.DataFrame:
         # Cached: metrics, the layer table and several rules all read it, and each boolean-mask
         # selection copies every column of a frame that may hold millions of ops; when every
-        # op is in the window (often), a shallow copy shares the columns instead.
-        inside = self.ops["in_window"]
-        return self.ops.copy(deep=False) if inside.all() else self.ops[inside]
+        # op is in the window (often), the columns are shared instead.
+        # The launch columns only serve the attribution above: not carried along.
+        ops = self.ops.drop(columns=["launch_tid", "launch_start", "via_graph"])
+        inside = ops["in_window"]
+        return ops if inside.all() else ops[inside]
 
 
 def _range_subset(nvtx: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
