@@ -65,6 +65,20 @@ def interned(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.unique(ids, return_inverse=True)
 
 
+def joined_texts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Interned texts read in pieces, each (distinct texts, each row's position among them),
+    as one: the distinct texts of all pieces, each once, and every row's position among them."""
+    if len(parts) == 1:
+        return parts[0]
+    index: dict[str, int] = {}
+    codes = []
+    for texts, pos in parts:
+        remap = np.array([index.setdefault(t, len(index)) for t in texts.tolist()],
+                         dtype=np.int64)
+        codes.append(remap[pos] if len(pos) else np.zeros(0, dtype=np.int64))
+    return np.array(list(index), dtype=object), np.concatenate(codes)
+
+
 def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open ``path`` read-only and immutable (no locks, no side files)."""
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro&immutable=1"
@@ -136,9 +150,10 @@ class Reader:
         cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
         texts = None
         if text is not None and any(p[1] is not None for p in parts):
-            texts = np.concatenate([p[1] if p[1] is not None else
-                                    np.full(len(p[0][next(iter(wanted))]), "", dtype=object)
-                                    for p in parts])
+            texts = joined_texts([p[1] if p[1] is not None else
+                                  (np.array([""], dtype=object),
+                                   np.zeros(len(p[0][next(iter(wanted))]), dtype=np.int64))
+                                  for p in parts])
         return cols, texts
 
     def _page_ints(self, table: str, wanted: dict[str, tuple[str, int]],
@@ -169,7 +184,7 @@ class Reader:
         root = self.con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' "
                                 "AND name = ?", (table,)).fetchone()[0]
         parts: dict[str, list[np.ndarray]] = {alias: [] for alias in source}
-        texts: list[np.ndarray] = []
+        texts: list[tuple[np.ndarray, np.ndarray]] = []
         n, any_text = 0, False
         for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
                                              text_col, sorted(nulls - raw_ints)):
@@ -183,7 +198,8 @@ class Reader:
                 parts[alias].append(values if keep is None else values[keep])
             if text_col is not None:
                 column = chunk[text_col]
-                texts.append(column.values if keep is None else column.values[keep])
+                texts.append((column.texts,
+                              column.values if keep is None else column.values[keep]))
                 present = column.notnull()
                 any_text = any_text or bool((present if keep is None else present[keep]).any())
         out = {}
@@ -192,15 +208,15 @@ class Reader:
             out[alias] = np.concatenate(pieces) if pieces else np.full(n, null, dtype=np.int64)
             del pieces
         # As through SQLite: no texts (None) when the text column is NULL in every row kept.
-        values = np.concatenate(texts) if any_text else None
+        values = joined_texts(texts) if any_text else None
         return out, values
 
     def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
               text: str | None = None, read: tuple[str, ...] = ()
               ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
-        optionally one text column (NULL -> '') as an object array (None when that column is
-        all NULL).
+        optionally one text column (NULL -> ''), interned: (distinct texts, each row's position
+        among them), or None when that column is all NULL.
 
         ``wanted`` maps alias -> (column or expression, value for NULL and for an absent
         column). Why not ``fetchall``: that builds one Python object per value (seconds per
@@ -251,8 +267,10 @@ class Reader:
             parts = row[pos].split("\x00")   # NUL: C strings (NVTX text) cannot contain it
             if len(parts) != n:
                 raise sqlite3.DatabaseError(f"{table}.{text}: read {len(parts)} of {n} values")
-            texts = np.empty(n, dtype=object)
-            texts[:] = parts
+            index: dict[str, int] = {}
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in parts),
+                                dtype=np.int64, count=n)
+            texts = (np.array(list(index), dtype=object), codes)
         return {a: out[a] for a in wanted}, texts
 
     def _concat(self, table: str, col: str, null: int) -> str:
@@ -330,10 +348,11 @@ def api_columns(rd: Reader) -> Columns | None:
     return c
 
 
-def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
+def nvtx_columns(rd: Reader) -> tuple[dict, tuple | None] | None:
     """Ranges that start and end on one thread, in (thread, start, longest first) order: columns
-    (``domain``: names and each row's position among them) and inline texts (object array, ''
-    where the registered ``text_id`` names the range; None when no range has inline text)."""
+    (``domain``: names and each row's position among them) and inline texts, interned the same
+    way ('' where the registered ``text_id`` names the range; None when no range has inline
+    text)."""
     t = "NVTX_EVENTS"
     if not rd.has(t, "start", "end", "eventType", "globalTid"):
         return None
@@ -374,7 +393,7 @@ def nvtx_columns(rd: Reader) -> tuple[dict, np.ndarray | None] | None:
     if (order != np.arange(len(order))).any():
         for key in c:                 # one column at a time: the old one freed at once
             c[key] = c[key][order]
-        values = None if values is None else values[order]
+        values = None if values is None else (values[0], values[1][order])
     if values is None:
         c["text"] = interned(c["text_id"])
     # Domain per (process, domainId) pair: each distinct pair looked up once.

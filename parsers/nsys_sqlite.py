@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.parsers.nsys_columns import Reader, TableReads, pid_of, prefetched
+from trtprof.parsers.nsys_columns import Reader, TableReads, interned, pid_of, prefetched
 from trtprof.model import (API_COLUMNS, GPU_OP_COLUMNS, GRAPH_NODE_COLUMNS, NVTX_COLUMNS,
                            SYNC_COLUMNS, GpuInfo, Trace, categorical, constant_categorical,
                            empty_frame)
@@ -235,12 +235,15 @@ def _nvtx(rd: Reader, read) -> pd.DataFrame:
     if values is None:
         names = _decoded(rd, c["text"])
     else:
-        # Inline strings: one object per row is unavoidable here; factorize them once.
-        inline = c["has_text"].astype(bool)
-        if not inline.all():
-            values[~inline] = _strings(rd, c["text_id"][~inline])
-        codes, uniq = pd.factorize(values)
-        names = categorical(uniq, codes)
+        # Inline texts (interned), and registered names where a range has no inline text.
+        texts, codes = values
+        registered = ~c["has_text"].astype(bool)
+        if registered.any():
+            ids, pos = interned(c["text_id"][registered])
+            codes = codes.copy()
+            codes[registered] = len(texts) + pos
+            texts = np.concatenate([texts, _strings(rd, ids)])
+        names = categorical(texts, codes)
     return _frame({"start": c["start"], "end": c["end"], "tid": c["tid"], "pid": c["pid"],
                    "domain": categorical(*c["domain"]), "name": names})
 

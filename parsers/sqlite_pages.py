@@ -43,8 +43,9 @@ class Unsupported(Exception):
 
 @dataclass
 class Column:
-    values: np.ndarray | None          # int64 (0 where NULL), or str objects ('' where NULL)
+    values: np.ndarray | None          # int64 (0 where NULL); for text, positions in ``texts``
     null: np.ndarray | None            # bool per row; None when no row is NULL
+    texts: np.ndarray | None = None    # text column: its distinct texts ('' for NULL)
 
     def notnull(self) -> np.ndarray:
         return np.ones(len(self.values), bool) if self.null is None else ~self.null
@@ -214,7 +215,8 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     if not len(record):
         return ({col: Column(np.zeros(0, dtype=np.int64), None) for col in ints}
                 | {col: Column(None, np.zeros(0, dtype=bool)) for col in nulls}
-                | ({} if text is None else {text: Column(np.zeros(0, dtype=object), None)}))
+                | ({} if text is None else {text: Column(np.zeros(0, dtype=np.int64), None,
+                                                         np.array([""], dtype=object))}))
     pattern, layouts = _patterns(buf, record, header)
     if (payload != np.array([lay.total for lay in layouts])[pattern]).any():
         raise Unsupported("record sizes disagree with their headers")
@@ -353,15 +355,15 @@ def _text_column(buf, record, pattern, layouts, col, ncols) -> Column:
     types = np.array(types, dtype=np.int64)
     length = np.where(types == 0, 0, (types - 13) // 2)[pattern]
     start = record + np.array(offsets, dtype=np.int64)[pattern]
-    values = np.full(len(record), "", dtype=object)
+    positions = np.zeros(len(record), dtype=np.int64)
+    texts = [""]
     # Interned: each distinct text is decoded once (texts of one length compared as bytes).
     for n in np.unique(length).tolist():
         if n == 0:
             continue
         rows = np.flatnonzero(length == n)
         index, first, raw = _distinct_bytes(buf, start[rows], n)
-        decoded = np.array([raw[k].tobytes().decode("utf-8", "replace") for k in first.tolist()],
-                           dtype=object)
-        values[rows] = decoded[index]
+        positions[rows] = index + len(texts)
+        texts.extend(raw[k].tobytes().decode("utf-8", "replace") for k in first.tolist())
     null = (types == 0)[pattern]
-    return Column(values, null if null.any() else None)
+    return Column(positions, null if null.any() else None, np.array(texts, dtype=object))

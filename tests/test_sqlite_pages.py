@@ -23,7 +23,8 @@ def _via_pages(path, table, ints, text=None, nulls=()):
     out = {}
     for col in [*ints, *([text] if text is not None else []), *nulls]:
         parts = [c[col] for c in chunks]
-        values = (np.concatenate([p.values for p in parts]) if parts and parts[0].values is not None
+        values = (np.concatenate([p.values if p.texts is None else p.texts[p.values]
+                                  for p in parts]) if parts and parts[0].values is not None
                   else None)
         null = np.concatenate([p.null if p.null is not None else np.zeros(len(p.notnull()), bool)
                                for p in parts]) if parts else np.zeros(0, bool)
@@ -250,7 +251,7 @@ def test_nvtx_filter_matches_sql(tmp_path):
     assert len(c1["start"]) > 500
     for key in ("start", "end", "tid", "domain_id", "text_id", "has_text", "pid"):
         assert np.array_equal(c1[key], c2[key]), key
-    assert t1.tolist() == t2.tolist()
+    assert t1[0][t1[1]].tolist() == t2[0][t2[1]].tolist()
     assert c1["domain"][0].tolist() == c2["domain"][0].tolist()
     assert np.array_equal(c1["domain"][1], c2["domain"][1])
 
@@ -274,3 +275,30 @@ def _equal(x, y) -> bool:
     if isinstance(x, tuple):   # interned: (distinct values, positions)
         return all(_equal(u, v) for u, v in zip(x, y))
     return np.array_equal(x, y)
+
+
+def test_nvtx_frame_same_both_ways(tmp_path, monkeypatch):
+    # Inline texts and registered names mixed, read from the pages, through SQLite in one query
+    # and through SQLite window by window: one frame.
+    from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+    path = tmp_path / "n.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE NVTX_EVENTS (start INTEGER NOT NULL, end INTEGER, eventType INTEGER "
+                "NOT NULL, text TEXT, globalTid INTEGER, endGlobalTid INTEGER, textId INTEGER, "
+                "domainId INTEGER)")
+    con.executemany("INSERT INTO NVTX_EVENTS VALUES (?, ?, ?, ?, ?, ?, ?, ?)", _nvtx_rows())
+    con.execute("CREATE TABLE StringIds (id INTEGER PRIMARY KEY, value TEXT NOT NULL)")
+    con.executemany("INSERT INTO StringIds VALUES (?, ?)",
+                    [(i, f"registered {i}") for i in range(1, 6)])   # ids 6 and 7 unknown
+    con.commit()
+    con.close()
+    frames = []
+    for pages, window in ((True, None), (False, None), (False, 700)):
+        monkeypatch.setattr(Reader, "use_pages", pages)
+        if window:
+            monkeypatch.setattr(Reader, "ROWID_WINDOW", window)
+        frames.append(read_nsys_sqlite(path).nvtx)
+    names = set(frames[0]["name"].astype(str))
+    assert {"layer 0", "registered 1", ""} <= names
+    for other in frames[1:]:
+        assert frames[0].equals(other)
