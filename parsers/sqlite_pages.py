@@ -212,21 +212,25 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     if (record + payload - page > usable).any():
         raise Unsupported("damaged cell")
     header, _ = _varint(buf, record)
+    if ((header < 1) | (header > payload)).any():
+        raise Unsupported("damaged record header")
     if not len(record):
         return ({col: Column(np.zeros(0, dtype=np.int64), None) for col in ints}
                 | {col: Column(None, np.zeros(0, dtype=bool)) for col in nulls}
                 | ({} if text is None else {text: Column(np.zeros(0, dtype=np.int64), None,
                                                          np.array([""], dtype=object))}))
     pattern, layouts = _patterns(buf, record, header)
+    if any(len(lay.types) > ncols for lay in layouts):
+        raise Unsupported("record with more columns than its table")
     if (payload != np.array([lay.total for lay in layouts])[pattern]).any():
         raise Unsupported("record sizes disagree with their headers")
     out = {}
     for col in ints:
-        out[col] = _int_column(buf, record, pattern, layouts, col, ncols)
+        out[col] = _int_column(buf, record, pattern, layouts, col)
     if text is not None:
-        out[text] = _text_column(buf, record, pattern, layouts, text, ncols)
+        out[text] = _text_column(buf, record, pattern, layouts, text)
     for col in nulls:
-        null = np.array([lay.of(col, ncols)[0] == 0 for lay in layouts])
+        null = np.array([lay.of(col)[0] == 0 for lay in layouts])
         out.setdefault(col, Column(None, null[pattern]))
     return out
 
@@ -237,11 +241,9 @@ class _Layout:
     offsets: list[int]                 # each column's offset from the record's start
     total: int                         # header + values: the payload size
 
-    def of(self, col: int, ncols: int) -> tuple[int, int]:
+    def of(self, col: int) -> tuple[int, int]:
         if col < len(self.types):
             return self.types[col], self.offsets[col]
-        if len(self.types) > ncols:
-            raise Unsupported("record has more columns than its table")
         # Shorter records predate an ALTER TABLE ADD COLUMN: the column's default applies,
         # which the caller does not know.
         raise Unsupported("record without a column of its table")
@@ -317,8 +319,8 @@ def _layout(head: bytes) -> _Layout:
     return _Layout(types, offsets, at)
 
 
-def _int_column(buf, record, pattern, layouts, col, ncols) -> Column:
-    types, offsets = zip(*(lay.of(col, ncols) for lay in layouts))
+def _int_column(buf, record, pattern, layouts, col) -> Column:
+    types, offsets = zip(*(lay.of(col) for lay in layouts))
     for t in types:
         if t == 7 or t >= 10:
             raise Unsupported("a real, text or blob value in an integer column")
@@ -347,8 +349,8 @@ def _per_row(table: np.ndarray, pattern: np.ndarray):
     return int(table[0]) if (table == table[0]).all() else table[pattern]
 
 
-def _text_column(buf, record, pattern, layouts, col, ncols) -> Column:
-    types, offsets = zip(*(lay.of(col, ncols) for lay in layouts))
+def _text_column(buf, record, pattern, layouts, col) -> Column:
+    types, offsets = zip(*(lay.of(col) for lay in layouts))
     for t in types:
         if t != 0 and (t < 13 or t % 2 == 0):
             raise Unsupported("a number or blob in a text column")
