@@ -85,11 +85,34 @@ def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Conn
     return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
 
 
+class ReadMeter:
+    """How far the page reads of one export have got: leaf pages decoded, of those found so
+    far (each table's count is known as soon as its reading starts, in a few milliseconds)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.total = self.done = 0
+
+    def expect(self, pages: int) -> None:
+        with self._lock:
+            self.total += pages
+
+    def read(self, pages: int) -> None:
+        with self._lock:
+            self.done += pages
+
+    def fraction(self) -> float | None:
+        """Share read so far; None before any page count is known (or with no page reads)."""
+        with self._lock:
+            return min(self.done / self.total, 1.0) if self.total else None
+
+
 class Reader:
     """Column-wise reads from one export, with feature detection."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.meter = ReadMeter()
         self._local = threading.local()
         self._cons: list[sqlite3.Connection] = []
         self.tables = {r[0] for r in self.con.execute(
@@ -187,7 +210,7 @@ class Reader:
         texts: list[tuple[np.ndarray, np.ndarray]] = []
         n, any_text = 0, False
         for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
-                                             text_col, sorted(nulls - raw_ints)):
+                                             text_col, sorted(nulls - raw_ints), self.meter):
             keep = where.keep({c: chunk.get(index[c]) if c in index else None
                                for c in where.columns}) if where else None
             rows = len(next(iter(chunk.values())).notnull())

@@ -36,6 +36,16 @@ _VERSION_SUFFIX = re.compile(r"_v\d+$")
 Progress = Callable[[str], None]
 
 
+class Step(str):
+    """A progress message that can also say how far the step has got: ``fraction()`` gives
+    0-1, or None when unknown. A plain string to any progress callback that only prints."""
+
+    def __new__(cls, message: str, fraction: Callable[[], float | None]):
+        step = super().__new__(cls, message)
+        step.fraction = fraction
+        return step
+
+
 def check_sqlite_file(path: Path) -> None:
     """Raise InputError unless ``path`` is a readable SQLite file."""
     from trtprof.parsers.detect import read_head
@@ -308,8 +318,8 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
         _reject_foreign(rd, path)
         meta = _metadata(rd)
         reads = reads or TableReads(rd)
-        step(f"reading kernels, API calls and NVTX ranges "
-             f"({path.stat().st_size / 1e6:,.0f} MB export)")
+        step(Step(f"reading kernels, API calls and NVTX ranges "
+                  f"({path.stat().st_size / 1e6:,.0f} MB export)", reads.reader.meter.fraction))
         gpu_ops, api, nvtx = (reads.result(name) for name in ("gpu", "api", "nvtx"))
         graph_rows = _graph_launch_rows(rd)
         trace = Trace(

@@ -71,23 +71,29 @@ def page_size(path: Path) -> tuple[int, int, int]:
 
 
 def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | None = None,
-               nulls: list[int] = ()):
+               nulls: list[int] = (), meter=None):
     """Yield, chunk by chunk of leaf pages in rowid order, ``{column index: Column}`` for the
     integer columns ``ints``, the text column ``text`` and the columns ``nulls`` (of any type;
     only which rows are NULL: their ``values`` are None) of the table whose b-tree starts at
-    page ``root`` and whose schema has ``ncols`` columns."""
+    page ``root`` and whose schema has ``ncols`` columns. ``meter`` (optional) is told how many
+    leaf pages there are (``expect``) and how many have been decoded (``read``)."""
     psize, usable, encoding = page_size(path)
     if text is not None and encoding != 1:
         raise Unsupported("text is not UTF-8")
     with open(path, "rb") as fh:
         leaves = _leaf_pages(fh, root, psize)
+        if meter is not None:
+            meter.expect(len(leaves))
         # One buffer for every chunk: what is decoded from it is copied out.
         buf = np.empty(min(len(leaves), _CHUNK_PAGES) * psize + _PAD, dtype=np.uint8)
         for start in range(0, len(leaves), _CHUNK_PAGES):
             pages = leaves[start:start + _CHUNK_PAGES]
             _read_pages(fh, pages, psize, buf)
-            yield _decode(buf[:len(pages) * psize + _PAD], len(pages), psize, usable, ncols,
-                          ints, text, nulls)
+            chunk = _decode(buf[:len(pages) * psize + _PAD], len(pages), psize, usable, ncols,
+                            ints, text, nulls)
+            if meter is not None:
+                meter.read(len(pages))
+            yield chunk
 
 
 def _leaf_pages(fh, root: int, psize: int) -> np.ndarray:

@@ -94,3 +94,33 @@ def test_progress_line_shows_during_one_long_step_and_not_for_quick_runs():
     quick.close()
     time.sleep(0.7)
     assert quick.status is None
+
+
+def test_progress_line_shows_how_far_a_metered_step_has_got():
+    import time
+
+    from trtprof.cli_analyze import Progress
+    from trtprof.parsers.nsys_sqlite import Step
+    done = [0.42]
+    line = Progress(enabled=False)
+    line.enabled, line.DELAY_S, line.REFRESH_S = True, 0.0, 0.05
+    line(Step("reading kernels", lambda: done[0]))
+    time.sleep(0.3)
+    assert line._text() == "reading kernels: 42%"
+    done[0] = 0.3                                   # a table found late: never shown going back
+    assert line._text() == "reading kernels: 42%"
+    done[0] = 0.9
+    assert line._text() == "reading kernels: 90%"
+    line("attributing GPU work to layers")          # a plain step: no percentage
+    assert line._text() == "attributing GPU work to layers"
+    line.close()
+
+
+def test_reading_an_export_reports_its_page_reads(tmp_path):
+    from conftest import SAMPLES
+    from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+    steps = []
+    read_nsys_sqlite(SAMPLES / "int8_fallbacks.sqlite", progress=steps.append)
+    metered = [s for s in steps if getattr(s, "fraction", None) is not None]
+    assert len(metered) == 1 and metered[0].startswith("reading kernels")
+    assert metered[0].fraction() == 1.0            # every leaf page of the big tables read

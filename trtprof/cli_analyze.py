@@ -15,9 +15,11 @@ from trtprof.errors import UsageError
 
 class Progress:
     """A transient status line on stderr, shown only once loading has taken over a second and
-    only on a terminal (never when output is piped or in CI logs)."""
+    only on a terminal (never when output is piped or in CI logs). A step that can say how far
+    it has got (``fraction``, e.g. the pages of an export read so far) shows a percentage."""
 
     DELAY_S = 1.0
+    REFRESH_S = 0.25
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
@@ -25,6 +27,7 @@ class Progress:
         self.status = None
         self.message = None
         self.timer = None
+        self.shown = 0                  # the percentage on screen: never goes back
         self.lock = threading.Lock()
 
     def __call__(self, message: str) -> None:
@@ -32,8 +35,9 @@ class Progress:
             return
         with self.lock:
             self.message = message
+            self.shown = 0
             if self.status is not None:
-                self.status.update(message)
+                self.status.update(self._text())
             elif self.timer is None:
                 # A step can last long (reading a big export is one step): show the line from
                 # a timer, not only when the next step comes.
@@ -42,12 +46,27 @@ class Progress:
                 self.timer.daemon = True
                 self.timer.start()
 
+    def _text(self) -> str:
+        fraction = getattr(self.message, "fraction", None)
+        done = fraction() if fraction is not None else None
+        if done is None:
+            return str(self.message)
+        self.shown = max(self.shown, int(done * 100))
+        return f"{self.message}: {self.shown}%"
+
     def _show(self) -> None:
         with self.lock:
-            if self.status is None and self.message is not None and self.enabled:
-                from rich.console import Console
-                self.status = Console(stderr=True).status(self.message)
-                self.status.start()
+            if self.enabled and self.message is not None:
+                if self.status is None:
+                    from rich.console import Console
+                    self.status = Console(stderr=True).status(self._text())
+                    self.status.start()
+                else:
+                    self.status.update(self._text())
+                # Again shortly, for a step whose percentage moves.
+                self.timer = threading.Timer(self.REFRESH_S, self._show)
+                self.timer.daemon = True
+                self.timer.start()
 
     def close(self) -> None:
         with self.lock:
