@@ -75,7 +75,7 @@ def joined_texts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     for texts, pos in parts:
         remap = np.array([index.setdefault(t, len(index)) for t in texts.tolist()],
                          dtype=np.int64)
-        codes.append(remap[pos] if len(pos) else np.zeros(0, dtype=np.int64))
+        codes.append(remap[pos])
     return np.array(list(index), dtype=object), np.concatenate(codes)
 
 
@@ -213,8 +213,7 @@ class Reader:
                                              text_col, sorted(nulls - raw_ints), self.meter):
             keep = where.keep({c: chunk.get(index[c]) if c in index else None
                                for c in where.columns}) if where else None
-            rows = len(next(iter(chunk.values())).notnull())
-            n += rows if keep is None else int(np.count_nonzero(keep))
+            n += len(next(iter(chunk.values()))) if keep is None else int(np.count_nonzero(keep))
             for alias, (i, only_null) in source.items():
                 values = (chunk[i].notnull().astype(np.int64) if only_null
                           else chunk[i].value_or(wanted[alias][1]))
@@ -229,7 +228,6 @@ class Reader:
         for alias, (_, null) in wanted.items():   # each column's chunks freed once joined
             pieces = parts.pop(alias, None)
             out[alias] = np.concatenate(pieces) if pieces else np.full(n, null, dtype=np.int64)
-            del pieces
         # As through SQLite: no texts (None) when the text column is NULL in every row kept.
         values = joined_texts(texts) if any_text else None
         return out, values

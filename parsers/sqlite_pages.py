@@ -47,8 +47,11 @@ class Column:
     null: np.ndarray | None            # bool per row; None when no row is NULL
     texts: np.ndarray | None = None    # text column: its distinct texts ('' for NULL)
 
+    def __len__(self) -> int:
+        return len(self.values if self.values is not None else self.null)
+
     def notnull(self) -> np.ndarray:
-        return np.ones(len(self.values), bool) if self.null is None else ~self.null
+        return np.ones(len(self), bool) if self.null is None else ~self.null
 
     def value_or(self, default: int) -> np.ndarray:
         """The values, ``default`` where NULL."""
