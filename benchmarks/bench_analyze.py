@@ -4,7 +4,7 @@ Run by hand (not in CI), on an otherwise idle machine:
 
     python benchmarks/bench_analyze.py --sizes 10000 100000 1000000 5000000
 
-For each size it generates a trace in the real nsys schema (trtprof.synth, 2 threads, 4 streams,
+For each size it generates a trace in the real nsys schema (trtprof.testing.synth, 2 threads, 4 streams,
 one NVTX range per layer plus the enqueue range, one launch API call per kernel; NVTX names as
 registered strings (textId) as TensorRT writes them, or inline text with --nvtx-names text),
 then measures:
@@ -34,7 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 
-# The columns trtprof reads (see parsers/nsys_sqlite.py).
+# The columns trtprof reads (see trtprof/parsers/nsys/export.py).
 FLOOR_QUERIES = [
     "SELECT start, end, deviceId, streamId, globalPid, correlationId, demangledName, shortName, "
     "graphNodeId FROM CUPTI_ACTIVITY_KIND_KERNEL",
@@ -126,7 +126,7 @@ def ensure_trace(kernels: int, nvtx_names: str) -> Path:
     path = OUT / f"bench_{kernels}_{nvtx_names}.sqlite"
     if not path.exists():
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "trtprof.synth", "--kernels", str(kernels),
+        subprocess.run([sys.executable, "-m", "trtprof.testing.synth", "--kernels", str(kernels),
                         "--threads", "2", "--streams", "4", "--nvtx-names", nvtx_names,
                         "--out", str(path)], check=True)
         print(f"generated {path.name} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)

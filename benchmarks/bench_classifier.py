@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from trtprof.classifier import classify, classify_names
+from trtprof.classify.classifier import classify, classify_names
 
 LABELS = Path(__file__).resolve().parents[1].parent / "shared" / "kernels" / "labels.csv"
 

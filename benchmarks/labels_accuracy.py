@@ -12,7 +12,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from trtprof.classifier import classify
+from trtprof.classify.classifier import classify
 
 LABELS = Path(__file__).resolve().parents[1].parent / "shared" / "kernels" / "labels.csv"
 

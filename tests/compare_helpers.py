@@ -17,7 +17,7 @@ SAMPLES = REPO / "sample_traces"
 @functools.lru_cache(maxsize=None)
 def _cached(name: str, tmp: str) -> str:
     from trtprof.analyze import analyze
-    from trtprof.synth import SCENARIOS, layer_json, write_trace
+    from trtprof.testing.synth import SCENARIOS, layer_json, write_trace
     trace = SAMPLES / f"{name}.sqlite"
     inputs = [trace]
     if trace.exists():
@@ -44,7 +44,7 @@ def jittered(report: dict, *, seed: int, cv: float = 0.02, scale: float = 1.0,
              iterations: int | None = None) -> dict:
     """Another "run" of the same engine: per-inference times with multiplicative noise of
     coefficient of variation ``cv`` (optionally all scaled by ``scale``), metrics recomputed."""
-    from trtprof.metrics import _stats
+    from trtprof.analysis.metrics import _stats
     rng = np.random.default_rng(seed)
     out = copy.deepcopy(report)
     its = out["iterations"]

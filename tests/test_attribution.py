@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trtprof.attribution import NONE, innermost, top_level
+from trtprof.analysis.attribution import NONE, innermost, top_level
 
 
 def ranges(rows):
@@ -68,7 +68,7 @@ def test_many_ranges_match_brute_force():
 def test_walk_and_exact_fallback_agree_with_brute_force(monkeypatch, rounds):
     # Few rounds force the sparse-table fallback (for the pointer jumping or for the query walk):
     # every path must give the brute-force answer on nested, crossing and equal-start ranges.
-    import trtprof.attribution as attribution
+    import trtprof.analysis.attribution as attribution
     monkeypatch.setattr(attribution, "_MAX_ROUNDS", rounds)
     rng = np.random.default_rng(rounds + 7)
     for _ in range(60):
@@ -109,7 +109,7 @@ def test_many_threads_match_brute_force():
 
 def test_busy_time_is_the_union_of_intervals_per_group():
     # GPU busy time: overlapping ops count once, gaps not at all, per iteration (group).
-    from trtprof.window import _union_length
+    from trtprof.analysis.window import _union_length
     rng = np.random.default_rng(3)
     for trial in range(200):
         n = int(rng.integers(1, 40))
@@ -131,7 +131,7 @@ def test_busy_time_is_the_union_of_intervals_per_group():
 def test_busy_time_with_timestamps_too_far_apart_to_lift():
     # Ends spanning 2^61 ns in four groups cannot be lifted into one int64 running maximum:
     # the per-group path must give the same unions.
-    from trtprof.window import _union_length
+    from trtprof.analysis.window import _union_length
     far = 1 << 61
     s = np.array([0, 5, far, 0, far, far + 3, 10, far], dtype=np.int64)
     e = np.array([10, 20, far + 10, 4, far + 5, far + 9, 12, far + 1], dtype=np.int64)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trtprof import kernel_rules
-from trtprof.classifier import KernelClass, classify, classify_names, explain, normalize, refine
+from trtprof.classify import kernel_rules
+from trtprof.classify.classifier import KernelClass, classify, classify_names, explain, normalize, refine
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LABELS = SHARED / "kernels" / "labels.csv"

@@ -80,7 +80,7 @@ def test_progress_line_shows_during_one_long_step_and_not_for_quick_runs():
     # and never for a run that ends before the delay.
     import time
 
-    from trtprof.cli_analyze import Progress
+    from trtprof.cli.analyze import Progress
     slow = Progress(enabled=False)
     slow.enabled, slow.DELAY_S = True, 0.05   # as on a terminal
     slow("reading kernels")
@@ -99,8 +99,8 @@ def test_progress_line_shows_during_one_long_step_and_not_for_quick_runs():
 def test_progress_line_shows_how_far_a_metered_step_has_got():
     import time
 
-    from trtprof.cli_analyze import Progress
-    from trtprof.parsers.nsys_sqlite import Step
+    from trtprof.cli.analyze import Progress
+    from trtprof.parsers.nsys.export import Step
     done = [0.42]
     line = Progress(enabled=False)
     line.enabled, line.DELAY_S, line.REFRESH_S = True, 0.0, 0.05
@@ -118,7 +118,7 @@ def test_progress_line_shows_how_far_a_metered_step_has_got():
 
 def test_reading_an_export_reports_its_page_reads(tmp_path):
     from conftest import SAMPLES
-    from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+    from trtprof.parsers.nsys.export import read_nsys_sqlite
     steps = []
     read_nsys_sqlite(SAMPLES / "int8_fallbacks.sqlite", progress=steps.append)
     metered = [s for s in steps if getattr(s, "fraction", None) is not None]

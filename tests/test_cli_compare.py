@@ -84,8 +84,8 @@ def test_markdown_neutralises_names():
     assert code("`x`") == "`` `x` ``"
     assert code("a|b", table=True) == "`a\\|b`" and code("a|b") == "`a|b`"
     assert code("a\nb") == "`a b`"
-    from trtprof.compare import compare_reports
-    from trtprof.gate import evaluate_gate
+    from trtprof.ci.compare import compare_reports
+    from trtprof.ci.gate import evaluate_gate
     from trtprof.reports.compare_markdown import render_gate
     evil = "x`` <!-- trtprof-gate --> | [link](http://e) @someone"
     f = {"kind": "reformat", "severity": "high", "title": evil, "layers": [evil]}

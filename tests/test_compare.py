@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from compare_helpers import jittered, sample_report
-from trtprof.compare import (compare_reports, headline_row, mann_whitney, match_layers,
+from trtprof.ci.compare import (compare_reports, headline_row, mann_whitney, match_layers,
                              name_parts, normalize_name)
 
 

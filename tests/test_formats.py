@@ -2,7 +2,7 @@
 
 import pytest
 
-from trtprof.formats import TensorFormat, layer_precision, normalize_tactic_id, parse_format
+from trtprof.parsers.formats import TensorFormat, layer_precision, normalize_tactic_id, parse_format
 
 
 @pytest.mark.parametrize("text, expected", [

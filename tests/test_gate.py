@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from compare_helpers import jittered, sample_report
-from trtprof.compare import compare_reports
+from trtprof.ci.compare import compare_reports
 from trtprof.errors import UsageError
-from trtprof.gate import GateConfig, evaluate_gate, gate_config_from_dict, load_gate_config
+from trtprof.ci.gate import GateConfig, evaluate_gate, gate_config_from_dict, load_gate_config
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from compare_helpers import jittered, sample_report
 from trtprof.errors import UsageError
 
 pytest.importorskip("sqlite_utils")
-from trtprof.history import add_run, list_runs, trend_chart, with_steps  # noqa: E402
+from trtprof.ci.history import add_run, list_runs, trend_chart, with_steps  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,7 @@ def test_missing_matplotlib_is_a_usage_error(monkeypatch):
 def test_cli_renders_a_saved_report(tmp_path):
     from click.testing import CliRunner
 
-    from trtprof.cli_analyze import analyze_cmd
+    from trtprof.cli.analyze import analyze_cmd
     saved = tmp_path / "report.json"
     saved.write_text(json.dumps(sample_report()))
     out = tmp_path / "report.html"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from trtprof.layers import layer_view
+from trtprof.analysis.layers import layer_view
 from trtprof.parsers.layer_json import parse_layer_json
 from trtprof.parsers.profile_json import parse_profile_json
 
@@ -19,7 +19,7 @@ def _real(name):
 
 
 def test_a100_fp16_view():
-    pytest.importorskip("trtprof.classifier")
+    pytest.importorskip("trtprof.classify.classifier")
     L = parse_layer_json(_real("resnet.A100.fp16.onnx.engine.graph.json")).layers
     P = parse_profile_json(_real("resnet.A100.fp16.onnx.engine.profile.json")).layers
     v = layer_view(L, P)
@@ -36,7 +36,7 @@ def test_a100_fp16_view():
 
 
 def test_a100_fp32_first_conv_cuda_core():
-    pytest.importorskip("trtprof.classifier")
+    pytest.importorskip("trtprof.classify.classifier")
     v = layer_view(parse_layer_json(_real("resnet.A100.fp32.onnx.engine.graph.json")).layers)
     simt = v[v["tactic_name"] == "ampere_scudnn_128x64_relu_xregs_large_nn_v1"]
     assert simt["unit"].tolist() == ["cuda_core"]

@@ -5,8 +5,8 @@ import shutil
 import pandas as pd
 
 from conftest import SAMPLES
-from trtprof.parsers import nsys_columns
-from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+from trtprof.parsers.nsys import columns as nsys_columns
+from trtprof.parsers.nsys.export import read_nsys_sqlite
 
 
 def _frames_equal(a, b):

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import NSYS_DIR, need_realdata, nsys_cli, real_nsys_exports
 from trtprof.analyze import analyze
-from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
-from trtprof.window import scope
+from trtprof.parsers.nsys.export import read_nsys_sqlite
+from trtprof.analysis.window import scope
 
 EXPORTS = real_nsys_exports()
 VGG = "trtexec_vgg16_fp32_rtx3080__nsys{}_export.sqlite"
@@ -127,7 +127,7 @@ def test_layer_times_match_nsys_stats(name, tmp_path):
 def test_windowed_reads_give_the_same_trace(monkeypatch, name, window):
     """Big tables are read in rowid windows (SQLite caps one string at 1e9 bytes): same result."""
     need_realdata()
-    from trtprof.parsers import nsys_columns
+    from trtprof.parsers.nsys import columns as nsys_columns
     path = NSYS_DIR / name
     whole = read_nsys_sqlite(path)
     monkeypatch.setattr(nsys_columns.Reader, "ROWID_WINDOW", window)

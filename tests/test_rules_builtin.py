@@ -24,7 +24,7 @@ def _real(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def scenarios(tmp_path_factory):
-    synth = pytest.importorskip("trtprof.synth")
+    synth = pytest.importorskip("trtprof.testing.synth")
     out = {}
     d = tmp_path_factory.mktemp("synth")
     for name in ("clean_fp16", "int8_fallbacks", "facenet_transpose"):

@@ -1,4 +1,4 @@
-"""The page reader (parsers/sqlite_pages.py) gives what SQLite gives, or says it cannot."""
+"""The page reader (trtprof/parsers/nsys/pages.py) gives what SQLite gives, or says it cannot."""
 
 import lzma
 import random
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from conftest import SAMPLES, need_realdata, real_nsys_exports
-from trtprof.parsers import nsys_columns, sqlite_pages
-from trtprof.parsers.nsys_columns import Reader, connect_readonly
+from trtprof.parsers.nsys import columns as nsys_columns
+from trtprof.parsers.nsys import pages as sqlite_pages
+from trtprof.parsers.nsys.columns import Reader, connect_readonly
 
 BIG_TABLES = ("CUPTI_ACTIVITY_KIND_KERNEL", "CUPTI_ACTIVITY_KIND_RUNTIME", "NVTX_EVENTS")
 
@@ -280,7 +281,7 @@ def _equal(x, y) -> bool:
 def test_nvtx_frame_same_both_ways(tmp_path, monkeypatch):
     # Inline texts and registered names mixed, read from the pages, through SQLite in one query
     # and through SQLite window by window: one frame.
-    from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+    from trtprof.parsers.nsys.export import read_nsys_sqlite
     path = tmp_path / "n.sqlite"
     con = sqlite3.connect(path)
     con.execute("CREATE TABLE NVTX_EVENTS (start INTEGER NOT NULL, end INTEGER, eventType INTEGER "

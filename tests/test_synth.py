@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trtprof import synth
+from trtprof.testing import synth
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_traces"

@@ -42,8 +42,8 @@ class Inputs:
 
 
 def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
-    from trtprof.parsers import nsys_rep
-    from trtprof.parsers.nsys_sqlite import read_nsys_sqlite
+    from trtprof.parsers.nsys import rep as nsys_rep
+    from trtprof.parsers.nsys.export import read_nsys_sqlite
     real = path
     if kind == "nsys-rep":
         progress("exporting the report with nsys")

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from trtprof.analyze import SCHEMA_VERSION, Inputs, Options, frame_records, tool_info
-from trtprof.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
-from trtprof.window import Window, scope
+from trtprof.analysis.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
+from trtprof.analysis.window import Window, scope
 
 LAYER_KEYS = ["name", "time_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
               "memcpy_time_ns", "op_class", "unit", "precision", "top_kernel", "layer_type",
@@ -19,7 +19,7 @@ KERNEL_KEYS = ["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "ma
 
 
 def _classes(names) -> pd.DataFrame:
-    from trtprof.classifier import classify_names
+    from trtprof.classify.classifier import classify_names
     return classify_names(names)
 
 
@@ -136,7 +136,7 @@ def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         (kernels["op_class"] == "other")
     if not unknown.any():
         return kernels
-    from trtprof.classifier import classify, refine
+    from trtprof.classify.classifier import classify, refine
     info = engine.drop_duplicates("name").set_index("name")
     # One refinement per unique (kernel name, layer) pair, then mapped back onto the rows.
     pairs = kernels.loc[unknown, ["name", "layer"]].astype(str).drop_duplicates()
@@ -163,7 +163,7 @@ def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
 
 
 def _engine_layers(inputs: Inputs) -> pd.DataFrame | None:
-    from trtprof.layers import engine_layers
+    from trtprof.analysis.layers import engine_layers
     return engine_layers(inputs)
 
 
@@ -194,7 +194,7 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> di
     if inputs.trace is not None:
         body = analyze_trace(inputs, options, progress)
     else:
-        from trtprof.engine_report import analyze_engine_only
+        from trtprof.analysis.engine_only import analyze_engine_only
         body = analyze_engine_only(inputs, options)
     frames = body.pop("_frames", None)
     report.update(body)

@@ -73,8 +73,8 @@ def per_inference(ctx: Context, ns: int) -> str:
 
 
 def engine_layers(ctx: Context) -> pd.DataFrame | None:
-    """The engine's layer table (see trtprof.layers.engine_layers), or None."""
-    from trtprof.layers import engine_layers as merged
+    """The engine's layer table (see trtprof.analysis.layers.engine_layers), or None."""
+    from trtprof.analysis.layers import engine_layers as merged
     return merged(ctx.inputs)
 
 

@@ -167,7 +167,7 @@ def _gemm_layers(ctx: Context) -> pd.DataFrame:
         from trtprof.rules._common import engine_layers
         eng = engine_layers(ctx)
         if eng is not None and "tactic_name" in eng and (unit.isin(("None", "nan"))).all():
-            from trtprof.classifier import classify
+            from trtprof.classify.classifier import classify
             tac = layers["name"].map(eng.drop_duplicates("name").set_index("name")["tactic_name"])
             kc = [classify(t) if isinstance(t, str) and t else None for t in tac]
             unit = pd.Series([k.unit if k else "unknown" for k in kc], index=layers.index)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from trtprof.rules import Context, Finding, rule
 from trtprof.rules._common import fmt_ns, pct, threshold
-from trtprof.window import TRT_DOMAIN, _union_length
+from trtprof.analysis.window import TRT_DOMAIN, _union_length
 
 
 def _union(starts, ends) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.formats import layer_precision, normalize_tactic_id, tensor_dict
+from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor_dict
 from trtprof.model import ENGINE_LAYER_COLUMNS, LAYER_PROFILE_COLUMNS, empty_frame
 
 from .layer_json import _frame as _layer_frame

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from trtprof.attribution import innermost
+from trtprof.analysis.attribution import innermost
 from trtprof.model import categorical, codes_of, group_reduce
-from trtprof.window import Window, _per_category, _union_length
+from trtprof.analysis.window import Window, _per_category, _union_length
 
 GEMM_CLASSES = ("gemm", "convolution", "attention")
 

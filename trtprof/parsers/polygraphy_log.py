@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.formats import layer_precision, normalize_tactic_id, tensor_dict
+from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor_dict
 
 from .layer_json import _frame, fusion_parts, is_reformat_layer
 from .trt_text import read_text

@@ -25,7 +25,7 @@ def reformat_reason(name: str, layer_type: str, origin: str) -> str:
 
 
 def _classify(tactic: str, layer_type: str, precision: str):
-    from trtprof.classifier import classify, refine
+    from trtprof.classify.classifier import classify, refine
     kc = refine(classify(tactic or ""), tactic_name=None, layer_type=layer_type)
     unit = kc.unit
     if unit == "unknown" and kc.op_class in ("reformat", "permutation", "pointwise", "pooling",
@@ -36,7 +36,7 @@ def _classify(tactic: str, layer_type: str, precision: str):
 
 def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per layer: class (op_class from the tactic name, else the LayerType), unit
-    (tensor_core/cuda_core/unknown via ``trtprof.classifier``), I/O precision, the kernel's math
+    (tensor_core/cuda_core/unknown via ``trtprof.classify.classifier``), I/O precision, the kernel's math
     precision, reformat flag and reason, and time from the profile (avg ms -> int ns, <NA> when
     absent) with its share of the profiled total. Profile rows are joined **by name**; notes on
     mismatches are in ``frame.attrs["notes"]``."""

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.formats import layer_precision, normalize_tactic_id, tensor_dict
+from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor_dict
 from trtprof.model import ENGINE_LAYER_COLUMNS, empty_frame
 
 from .trt_text import iter_json_values, read_text, split_top_level

@@ -141,7 +141,7 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
     """
     # Start reading a trace's big tables now: SQLite works in background threads while the
     # analysis modules (pandas above all) are imported.
-    from trtprof.parsers.nsys_columns import prefetch
+    from trtprof.parsers.nsys.columns import prefetch
     for path in inputs:
         prefetch(path)
     from trtprof.analyze import Options, analyze

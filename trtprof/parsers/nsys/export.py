@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.parsers.nsys_columns import Reader, TableReads, interned, pid_of, prefetched
+from trtprof.parsers.nsys.columns import Reader, TableReads, interned, pid_of, prefetched
 from trtprof.model import (API_COLUMNS, GPU_OP_COLUMNS, GRAPH_NODE_COLUMNS, NVTX_COLUMNS,
                            SYNC_COLUMNS, GpuInfo, Trace, categorical, constant_categorical,
                            empty_frame)
@@ -262,6 +263,18 @@ def _nvtx(rd: Reader, read) -> pd.DataFrame:
 FRAMES = {"gpu": _gpu_ops, "api": _api, "nvtx": _nvtx}
 
 
+def _frames(reads: TableReads) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The gpu, api and nvtx frames, each built in its own thread as soon as its table's read is
+    done, while the other tables are still read or built."""
+    pool = ThreadPoolExecutor(max_workers=len(FRAMES), thread_name_prefix="trtprof-frame")
+    jobs = [pool.submit(lambda n=name: FRAMES[n](reads.reader, reads.result(n)))
+            for name in ("gpu", "api", "nvtx")]
+    # No waiting for the other builds when one fails (a bad input is reported at once).
+    pool.shutdown(wait=False)
+    gpu_ops, api, nvtx = (job.result() for job in jobs)
+    return gpu_ops, api, nvtx
+
+
 def _graph_nodes(rd: Reader) -> pd.DataFrame:
     t = "CUDA_GRAPH_NODE_EVENTS"
     if not rd.has(t, "graphNodeId", "globalTid", "start"):
@@ -320,7 +333,7 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
         reads = reads or TableReads(rd)
         step(Step(f"reading kernels, API calls and NVTX ranges "
                   f"({path.stat().st_size / 1e6:,.0f} MB export)", reads.reader.meter.fraction))
-        gpu_ops, api, nvtx = (reads.result(name) for name in ("gpu", "api", "nvtx"))
+        gpu_ops, api, nvtx = _frames(reads)
         graph_rows = _graph_launch_rows(rd)
         trace = Trace(
             path=str(path),

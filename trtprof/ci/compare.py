@@ -1,7 +1,7 @@
 """Compare two reports (BASE -> HEAD): headline deltas, layers matched by name, findings that
 appeared or disappeared, per-layer precision changes, and per-iteration noise statistics.
 
-The comparison is a plain serialisable dict; ``trtprof.gate`` decides pass/fail from it and the
+The comparison is a plain serialisable dict; ``trtprof.ci.gate`` decides pass/fail from it and the
 renderers in ``trtprof.reports.compare_*`` draw it. Nothing here reads a trace.
 """
 

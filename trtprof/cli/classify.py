@@ -30,7 +30,7 @@ def read_names(path: str) -> list[str]:
 
 def render(names: list[str], fmt: str) -> str:
     """The classification of ``names`` (duplicates and order kept) as csv, json or text."""
-    from trtprof.classifier import classify
+    from trtprof.classify.classifier import classify
 
     rows = [(n, classify(n)) for n in names]
     if fmt == "csv":
@@ -73,7 +73,7 @@ def classify(names: tuple[str, ...], files: tuple[str, ...], fmt: str, explain: 
     if not all_names:
         raise UsageError("no kernel names given: pass names as arguments or use --file NAMES.txt")
     if explain:
-        from trtprof.classifier import explain as explain_name
+        from trtprof.classify.classifier import explain as explain_name
         blocks = ["\n".join(explain_name(n)) for n in all_names]
         click.echo("\n\n".join(blocks))
         return

@@ -1,4 +1,4 @@
-"""The CI gate: thresholds over a BASE -> HEAD comparison (``trtprof.compare``).
+"""The CI gate: thresholds over a BASE -> HEAD comparison (``trtprof.ci.compare``).
 
 How a timing check decides (latency and GPU time per inference):
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from trtprof.compare import headline_row
+from trtprof.ci.compare import headline_row
 from trtprof.config import check_keys, read_toml
 from trtprof.errors import UsageError
 

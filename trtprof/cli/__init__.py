@@ -44,9 +44,9 @@ def main():
 
 def _register() -> None:
     # Each command lives in its own module; importing it here keeps `trtprof --help` complete.
-    from trtprof.cli_analyze import analyze_cmd
-    from trtprof.cli_classify import classify
-    from trtprof.cli_compare import compare_cmd, gate_cmd, history_group
+    from trtprof.cli.analyze import analyze_cmd
+    from trtprof.cli.classify import classify
+    from trtprof.cli.compare import compare_cmd, gate_cmd, history_group
     main.add_command(analyze_cmd)
     main.add_command(classify)
     for cmd in (compare_cmd, gate_cmd, history_group):

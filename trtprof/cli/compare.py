@@ -45,7 +45,7 @@ def compare_cmd(base, head, fmt, top, output):
       trtprof compare main.json pr.json
       trtprof compare before.sqlite after.sqlite --format markdown
     """
-    from trtprof.compare import compare_reports
+    from trtprof.ci.compare import compare_reports
     comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
     if fmt == "json":
         text = json.dumps(comparison, indent=2, allow_nan=False) + "\n"
@@ -81,8 +81,8 @@ def gate_cmd(base, head, config, fmt, top, output):
       trtprof gate main.json pr.json --config trtprof.toml
       trtprof gate main.json pr.json --format markdown --output comment.md
     """
-    from trtprof.compare import compare_reports
-    from trtprof.gate import GateConfig, evaluate_gate, find_config, load_gate_config
+    from trtprof.ci.compare import compare_reports
+    from trtprof.ci.gate import GateConfig, evaluate_gate, find_config, load_gate_config
     path = config or find_config()
     cfg = load_gate_config(path) if path else GateConfig()
     comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
@@ -122,7 +122,7 @@ def history_add(report, db, commit, model, gpu, label):
     Example:
       trtprof history add report.json --db perf.db --commit $(git rev-parse HEAD) --model resnet50
     """
-    from trtprof.history import add_run
+    from trtprof.ci.history import add_run
     row = add_run(db, _load(report, "REPORT"), commit=commit, model=model, gpu=gpu, label=label)
     click.echo(f"recorded run {row['id']} ({row['model']}, {row['gpu'] or 'unknown GPU'}) in {db}")
 
@@ -146,7 +146,7 @@ def history_show(db, model, gpu, limit, metric, chart, fmt):
     Example:
       trtprof history show --db perf.db --model resnet50 --chart latency.png
     """
-    from trtprof.history import METRICS, list_runs, trend_chart, with_steps
+    from trtprof.ci.history import METRICS, list_runs, trend_chart, with_steps
     from trtprof.reports.common import fmt_metric
     runs = with_steps(list_runs(db, model=model, gpu=gpu, limit=limit), metric)
     if chart:

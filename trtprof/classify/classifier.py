@@ -15,7 +15,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from trtprof import kernel_rules as kr
+from trtprof.classify import kernel_rules as kr
 
 UNKNOWN = "unknown"
 DEFAULT_OP = "other"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from trtprof.compare import headline_values
+from trtprof.ci.compare import headline_values
 from trtprof.errors import UsageError
 
 TABLE = "runs"

@@ -572,7 +572,7 @@ def _write_metadata(con: sqlite3.Connection, sc: Scenario, seed: int, strings: _
               ("EXPORT_PARAM_OUTPUT_FILE", f"{sc.name}.sqlite"), ("EXPORT_PARAM_LAZY", "true"),
               ("EXPORT_PARAM_TIME_NORMALIZE", "false")]
     con.executemany("INSERT INTO META_DATA_EXPORT VALUES (?, ?)", export)
-    capture = [("TRTPROF_SYNTHETIC", f"trtprof.synth scenario={sc.name} seed={seed}"),
+    capture = [("TRTPROF_SYNTHETIC", f"trtprof.testing.synth scenario={sc.name} seed={seed}"),
                ("CAPTURE_EVENT_TYPE", "NvtxEvents"), ("CAPTURE_EVENT_TYPE", "Cuda"),
                ("PROCESS_0:COMMAND", sc.command[0])]
     capture += [(f"PROCESS_0:ARGUMENT_{i}", a) for i, a in enumerate(sc.command[1:])]
@@ -888,8 +888,8 @@ def layer_json(sc: Scenario) -> dict:
 # CLI
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m trtprof.synth --scenario NAME --out PATH [--iterations N] | --kernels N."""
-    p = argparse.ArgumentParser(prog="python -m trtprof.synth", description=__doc__.splitlines()[0])
+    """python -m trtprof.testing.synth --scenario NAME --out PATH [--iterations N] | --kernels N."""
+    p = argparse.ArgumentParser(prog="python -m trtprof.testing.synth", description=__doc__.splitlines()[0])
     p.add_argument("--scenario", choices=sorted(SCENARIOS), help="named scenario")
     p.add_argument("--kernels", type=int, help="generic engine scaled to about N kernels (benchmarks)")
     p.add_argument("--out", required=True, help="output .sqlite path")

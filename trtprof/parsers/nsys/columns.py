@@ -1,10 +1,10 @@
 """Raw columns of an Nsight Systems SQLite export: SQLite and numpy only, no pandas.
 
 The three big tables (kernels with copies, CUDA API calls, NVTX ranges) are read side by side in
-background threads, each of which then builds its table's frame (``nsys_sqlite.FRAMES``); SQLite
-works with the GIL released, so they use every core. Apart from the frames so that ``prefetch``
-can start the reads before the rest of trtprof, pandas above all, is imported: on a
-million-kernel trace that import is a tenth of the run.
+background threads; SQLite and the page decoder work with the GIL released, so they use every
+core. ``trtprof.parsers.nsys.export`` builds each table's frame as soon as its read is done. This
+module stays free of pandas so that ``prefetch`` can start the reads before the rest of trtprof,
+pandas above all, is imported: on a million-kernel trace that import is a tenth of the run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trtprof.parsers import sqlite_pages
+from trtprof.parsers.nsys import pages as sqlite_pages
 
 RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
 DOMAIN_CREATE = 75
@@ -454,10 +454,13 @@ class _Job(threading.Thread):
             self.error = err
 
     def result(self):
+        """The value, handed over once: the thread keeps no reference to it (the columns of a
+        big table are freed as soon as the caller has built its frame from them)."""
         self.join()
         if self.error is not None:
             raise self.error
-        return self.value
+        value, self.value = self.value, None
+        return value
 
 
 def _gpu_columns(rd: Reader):
@@ -468,22 +471,13 @@ def _gpu_columns(rd: Reader):
 _READS = {"gpu": _gpu_columns, "api": api_columns, "nvtx": nvtx_columns}
 
 
-def _read_table(name: str, rd: Reader):
-    """Read one table, then build its frame in the same thread, while the others still read."""
-    columns = _READS[name](rd)
-    # Imported here, not at the top: the frames need pandas, which `prefetch` does not wait for
-    # (if the main thread is still importing it, this waits until it is done).
-    from trtprof.parsers.nsys_sqlite import FRAMES
-    return FRAMES[name](rd, columns)
-
-
 class TableReads:
-    """The frames of the big tables of one export (gpu, api, nvtx), being read and built in
-    background threads."""
+    """The columns of the big tables of one export (gpu, api, nvtx), being read in background
+    threads (numpy and sqlite3 only: this runs while the main thread still imports pandas)."""
 
     def __init__(self, reader: Reader):
         self.reader = reader
-        self.jobs = {name: _Job(_read_table, name, reader) for name in _READS}
+        self.jobs = {name: _Job(_READS[name], reader) for name in _READS}
 
     def result(self, name: str):
         return self.jobs[name].result()

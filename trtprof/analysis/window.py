@@ -18,7 +18,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from trtprof.attribution import NONE, innermost, launches, top_level
+from trtprof.analysis.attribution import NONE, innermost, launches, top_level
 from trtprof.model import Trace, categorical, group_reduce
 
 TRT_DOMAIN = "TensorRT"

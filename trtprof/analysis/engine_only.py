@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 
 from trtprof.analyze import Inputs, Options, frame_records
-from trtprof.metrics import GEMM_CLASSES, share
+from trtprof.analysis.metrics import GEMM_CLASSES, share
 
 
 def _engine_frames(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
                                              int | None, list[str]]:
     """Layers (layer JSON first, else the log's), profile (profile JSON first, else the log's
     dumpProfile table) and the number of profiled iterations."""
-    from trtprof.layers import engine_layers
+    from trtprof.analysis.layers import engine_layers
     notes: list[str] = []
     layers = engine_layers(inputs)
     profile, iterations = None, None
@@ -98,7 +98,7 @@ def _perf_latency(perf: dict) -> dict | None:
 
 
 def analyze_engine_only(inputs: Inputs, options: Options) -> dict:
-    from trtprof.layers import layer_view
+    from trtprof.analysis.layers import layer_view
     layers, profile, iterations, notes = _engine_frames(inputs)
     view = layer_view(layers, profile) if (layers is not None or profile is not None) \
         else pd.DataFrame(columns=["name", "time_ns", "share", "op_class", "unit", "precision",
