@@ -7,6 +7,8 @@ import functools
 import json
 from pathlib import Path
 
+from trtprof.report import SCHEMA_VERSION
+
 HOSTILE = [
     "<script>alert(1)</script>",
     "<img src=x onerror=alert(1)>",
@@ -30,6 +32,7 @@ def sample_report(layer_names: list[str] | None = None, *, n_layers: int | None 
     classes = ["convolution", "gemm", "reformat", "pointwise"]
     total = 1_000_000 * len(names)
     layers = [{"name": n, "time_ns": 1_000_000 * (len(names) - i) // 2 + 1000,
+               "time_per_inference_ns": (1_000_000 * (len(names) - i) // 2 + 1000) // 10,
                "kernel_count": 10, "avg_ns": 100_000 * (len(names) - i) // 2 + 100,
                "instances": 10, "share": 1 / len(names), "memcpy_count": 0, "memcpy_time_ns": 0,
                "op_class": classes[i % 4], "unit": "tensor_core", "precision": "fp16",
@@ -42,13 +45,14 @@ def sample_report(layer_names: list[str] | None = None, *, n_layers: int | None 
             "layer": names[i % len(names)], "kind": "kernel", "op_class": k["op_class"]}
            for i, k in enumerate(kernels)]
     report = {
-        "schema_version": 1, "tool": {"name": "trtprof", "version": "0.0.test"},
+        "schema_version": SCHEMA_VERSION, "tool": {"name": "trtprof", "version": "0.0.test"},
         "inputs": [{"path": "traces/run.sqlite", "kind": "nsys-sqlite", "version": "2023.4.4"}],
         "gpu": {"name": "NVIDIA GeForce RTX 3090", "compute_capability": "8.6", "sm_count": 82},
         "settings": {"gemm_target": 0.9, "thresholds": {}},
         "window": {"kind": "tensorrt", "iterations": 10, "excluded_kernels": 2,
                    "excluded_kernel_time_ns": 5000},
-        "metrics": {"kernel_count": 100, "kernel_time_ns": total, "gemm_share": 0.62,
+        "metrics": {"kernel_count": 100, "kernel_time_ns": total,
+                    "gpu_time_per_inference_ns": 1_100_000, "gemm_share": 0.62,
                     "tensor_core_share": 0.55, "unit_share": {"tensor_core": 0.55, "cuda_core": 0.45},
                     "op_class_share": {"convolution": 0.5, "gemm": 0.12, "reformat": 0.3,
                                        "pointwise": 0.08},

@@ -5,19 +5,15 @@ Renderers, ``compare`` and ``gate`` read the report; nothing downstream touches 
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
-
-from trtprof import __version__
 from trtprof.errors import InputError, UsageError
 from trtprof.model import Source, Trace
+from trtprof.report import Report, load_report
 
-SCHEMA_VERSION = 1
 Progress = Callable[[str], None]
 
 
@@ -38,7 +34,7 @@ class Inputs:
     log: object | None = None         # parsers.trtexec_log.TrtexecLog
     polygraphy: object | None = None
     metadata: object | None = None    # parsers.trex_metadata.EngineMetadata
-    report: dict | None = None        # a saved trtprof report
+    report: Report | None = None      # a saved trtprof report
 
 
 def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
@@ -57,18 +53,6 @@ def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
     trace = read_nsys_sqlite(real, progress=progress)
     trace.path = str(path)
     return trace
-
-
-def load_report(path: Path) -> dict:
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"not a readable trtprof report ({err})", path=str(path)) from None
-    if obj.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(f"report schema_version {obj.get('schema_version')!r} is not "
-                         f"{SCHEMA_VERSION}; re-run `trtprof analyze` on the original inputs",
-                         path=str(path))
-    return obj
 
 
 def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -> Inputs:
@@ -139,34 +123,11 @@ def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, 
 
 
 def analyze(paths: Sequence[str | Path], options: Options | None = None,
-            progress: Progress | None = None) -> dict:
-    """Read ``paths`` and return the report dict (docs/CONTRACT.md)."""
+            progress: Progress | None = None) -> Report:
+    """Read ``paths`` and return the report (``trtprof.report``, docs/CONTRACT.md)."""
     options = options or Options()
     inputs = load_inputs(paths, progress)
     if inputs.report is not None:
         return inputs.report
     from trtprof.pipeline import run
     return run(inputs, options, progress or (lambda _m: None))
-
-
-def tool_info() -> dict:
-    return {"name": "trtprof", "version": __version__}
-
-
-def frame_records(df: pd.DataFrame, columns: Sequence[str]) -> list[dict]:
-    """JSON-ready records: numpy scalars to Python, NaN/NA to None."""
-    cols = [c for c in columns if c in df.columns]
-    if not cols:
-        return [{} for _ in range(len(df))]
-    # Column by column, then zipped into rows: DataFrame.to_dict boxes every value through
-    # several layers of pandas (slow for the tens of thousands of iterations of a long run).
-    values = []
-    for c in cols:
-        col = df[c]
-        vals = col.to_numpy(dtype=object)
-        na = col.isna().to_numpy()
-        if na.any():
-            vals = vals.copy()
-            vals[na] = None
-        values.append([v.item() if hasattr(v, "item") else v for v in vals])
-    return [dict(zip(cols, row)) for row in zip(*values)]

@@ -7,11 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from trtprof.analyze import SCHEMA_VERSION, Inputs, Options, frame_records, tool_info
+from trtprof.analyze import Inputs, Options
+from trtprof.report import SCHEMA_VERSION, frame_records, per_inference, tool_info
 from trtprof.analysis.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
 from trtprof.analysis.window import Window, scope
 
-LAYER_KEYS = ["name", "time_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
+LAYER_KEYS = ["name", "time_ns", "time_per_inference_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
               "memcpy_time_ns", "op_class", "unit", "precision", "top_kernel", "layer_type",
               "tactic", "engine_precision", "is_reformat", "reformat_origin"]
 KERNEL_KEYS = ["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "max_ns", "share",
@@ -79,6 +80,8 @@ def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
     kernels = _refine_with_engine(kernels, inputs)
     metrics = trace_metrics(window, kernels)
     layers = layer_table(window, kernels, trace.nvtx)
+    n = metrics["iterations"]
+    layers["time_per_inference_ns"] = [per_inference(t, n) for t in layers["time_ns"]]
     layers = _merge_engine_layers(layers, inputs)
     ktable = kernel_table(kernels)
     notes = list(window.notes)

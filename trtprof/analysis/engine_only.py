@@ -1,17 +1,18 @@
 """Reports from TensorRT's own files alone (layer JSON, profile JSON, trtexec logs): no trace.
 
-Per-layer times come from the profile (``--exportProfile`` or a ``--dumpProfile`` table);
-without one every time and share is ``None``: the layer list, precisions and tactics are still
+Per-layer times come from the profile (``--exportProfile`` or a ``--dumpProfile`` table), on the
+report's bases (``trtprof.report``): ``time_ns`` over every profiled run, ``*_per_inference_ns``
+per run. Without a profile every time and share is ``None``: the layer list, precisions and tactics are still
 worth reading, but no number is invented.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from trtprof.analyze import Inputs, Options, frame_records
+from trtprof.analyze import Inputs, Options
 from trtprof.analysis.metrics import GEMM_CLASSES, share
+from trtprof.report import frame_records
 
 
 def _engine_frames(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
@@ -39,33 +40,38 @@ MIN_KNOWN_SHARE = 0.9
 def known_time_share(view: pd.DataFrame) -> float | None:
     """Share of profiled time in layers whose class the inputs can tell (a layer type, a
     tactic, or a reformat); names-only layer JSON leaves most layers unknown."""
-    timed = view[view["time_ns"].notna()]
-    total = timed["time_ns"].sum()
+    timed = view[view["time_per_inference_ns"].notna()]
+    total = timed["time_per_inference_ns"].sum()
     if not total:
         return None
     known = (timed.get("layer_type", "").fillna("").astype(str) != "") | \
         (timed.get("tactic_name", "").fillna("").astype(str) != "") | timed["is_reformat"]
-    return float(timed.loc[known, "time_ns"].sum() / total)
+    return float(timed.loc[known, "time_per_inference_ns"].sum() / total)
 
 
 def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict:
-    timed = view[view["time_ns"].notna()] if len(view) else view
-    total = int(timed["time_ns"].sum()) if len(timed) else 0
+    # Shares and classes from the per-run averages; the window total beside them.
+    timed = view[view["time_per_inference_ns"].notna()] if len(view) else view
+    total = int(timed["time_per_inference_ns"].sum()) if len(timed) else 0
+    window_total = None if not total or timed["time_ns"].isna().any() else \
+        int(timed["time_ns"].sum())
     known = known_time_share(view) if total else None
     classes_known = known is not None and known >= MIN_KNOWN_SHARE
 
     def shares(col: str) -> dict:
         if not total:
             return {}
-        s = timed.groupby(col)["time_ns"].sum().sort_values(ascending=False)
+        s = timed.groupby(col)["time_per_inference_ns"].sum().sort_values(ascending=False)
         return {str(k): share(v, total) for k, v in s.items() if v > 0}
-    gemm = int(timed.loc[timed["op_class"].isin(GEMM_CLASSES), "time_ns"].sum()) if total else 0
-    tc = int(timed.loc[timed["unit"] == "tensor_core", "time_ns"].sum()) if total else 0
+    per = "time_per_inference_ns"
+    gemm = int(timed.loc[timed["op_class"].isin(GEMM_CLASSES), per].sum()) if total else 0
+    tc = int(timed.loc[timed["unit"] == "tensor_core", per].sum()) if total else 0
     prec_col = "math_precision" if "math_precision" in view else "precision"
     perf = getattr(inputs.log, "perf", None) or getattr(inputs.metadata, "perf", None) or {}
     return {
         "kernel_count": None,                 # layer files do not list kernel launches
-        "kernel_time_ns": total or None,      # per inference: profile layer averages summed
+        "kernel_time_ns": window_total,           # over every profiled run (timeMs summed)
+        "gpu_time_per_inference_ns": total or None,   # per run (averageMs summed)
         # Class shares need layer types/tactics for (nearly) all of the time: never guess.
         "gemm_share": share(gemm, total) if classes_known else None,
         "tensor_core_share": share(tc, total) if classes_known else None,
@@ -73,7 +79,7 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
         "unit_share": shares("unit") if classes_known else {},
         "op_class_share": shares("op_class") if classes_known else {},
         "precision_share": shares(prec_col) if classes_known else {},
-        "reformat_share": share(timed.loc[timed["is_reformat"], "time_ns"].sum(), total)
+        "reformat_share": share(timed.loc[timed["is_reformat"], per].sum(), total)
         if total else None,
         "layer_count": int(len(view)),
         "reformat_layers": int(view["is_reformat"].sum()) if len(view) else 0,
@@ -101,10 +107,10 @@ def analyze_engine_only(inputs: Inputs, options: Options) -> dict:
     from trtprof.analysis.layers import layer_view
     layers, profile, iterations, notes = _engine_frames(inputs)
     view = layer_view(layers, profile) if (layers is not None or profile is not None) \
-        else pd.DataFrame(columns=["name", "time_ns", "share", "op_class", "unit", "precision",
-                                   "is_reformat"])
+        else pd.DataFrame(columns=["name", "time_ns", "time_per_inference_ns", "share",
+                                   "op_class", "unit", "precision", "is_reformat"])
     notes.extend(view.attrs.get("notes", []))
-    if len(view) and view["time_ns"].notna().any():
+    if len(view) and view["time_per_inference_ns"].notna().any():
         known = known_time_share(view)
         if known is not None and known < MIN_KNOWN_SHARE:
             notes.append(f"only {known:.0%} of the profiled time is in layers whose type or tactic "
@@ -113,25 +119,25 @@ def analyze_engine_only(inputs: Inputs, options: Options) -> dict:
                          "--profilingVerbosity=detailed.")
     view = view.copy()
     if len(view):
-        # The profile's per-layer figure is an average per inference.
-        view["avg_ns"] = view["time_ns"]
+        if iterations:   # a table without totals: the run count gives them
+            missing = view["time_ns"].isna() & view["time_per_inference_ns"].notna()
+            view.loc[missing, "time_ns"] = view.loc[missing, "time_per_inference_ns"] * iterations
+        # Each profiled run executes every layer once: per instance = per inference.
+        view["avg_ns"] = view["time_per_inference_ns"]
         view["tactic"] = view.get("tactic_name")
         view["engine_precision"] = view.get("precision")
         view["reformat_origin"] = view.get("reformat_reason")
-        view["time_ns"] = view["time_ns"].astype("float64")
         view["is_reformat"] = view["is_reformat"].astype(bool)
-    records = frame_records(view, ["name", "time_ns", "avg_ns", "share", "op_class", "unit",
-                                   "precision", "layer_type", "tactic", "engine_precision",
-                                   "is_reformat", "reformat_origin"])
-    for r in records:
-        for k in ("time_ns", "avg_ns"):
-            if isinstance(r.get(k), float):
-                r[k] = None if np.isnan(r[k]) else int(r[k])
+    records = frame_records(view, ["name", "time_ns", "time_per_inference_ns", "avg_ns",
+                                   "share", "op_class", "unit", "precision", "layer_type",
+                                   "tactic", "engine_precision", "is_reformat",
+                                   "reformat_origin"])
     return {
         "window": {"kind": "all", "source": "profile" if profile is not None else "layers",
                    "iterations": iterations, "excluded_kernels": None},
         "metrics": _metrics(view, inputs, iterations) if len(view) else
-        {"kernel_count": None, "kernel_time_ns": None, "gemm_share": None,
+        {"kernel_count": None, "kernel_time_ns": None, "gpu_time_per_inference_ns": None,
+         "gemm_share": None,
          "tensor_core_share": None, "op_class_share": {}, "precision_share": {}},
         "layers": records,
         "kernels": [],

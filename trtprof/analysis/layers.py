@@ -7,7 +7,8 @@ import re
 import pandas as pd
 
 VIEW_COLUMNS = ["name", "layer_type", "op_class", "precision", "math_precision", "is_reformat",
-                "reformat_reason", "unit", "tactic_name", "time_ns", "share"]
+                "reformat_reason", "unit", "tactic_name", "time_ns", "time_per_inference_ns",
+                "share"]
 
 
 def reformat_reason(name: str, layer_type: str, origin: str) -> str:
@@ -37,8 +38,9 @@ def _classify(tactic: str, layer_type: str, precision: str):
 def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per layer: class (op_class from the tactic name, else the LayerType), unit
     (tensor_core/cuda_core/unknown via ``trtprof.classify.classifier``), I/O precision, the kernel's math
-    precision, reformat flag and reason, and time from the profile (avg ms -> int ns, <NA> when
-    absent) with its share of the profiled total. Profile rows are joined **by name**; notes on
+    precision, reformat flag and reason, and times from the profile (int ns, <NA> when absent):
+    ``time_ns`` over all profiled runs (``timeMs``), ``time_per_inference_ns`` per run
+    (``averageMs``), and the layer's share of the per-run total. Profile rows are joined **by name**; notes on
     mismatches are in ``frame.attrs["notes"]``."""
     notes: list[str] = []
     if (layers is None or layers.empty) and profile is not None and not profile.empty:
@@ -59,21 +61,29 @@ def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.
                      "math_precision": math_prec, "is_reformat": is_ref,
                      "reformat_reason": reformat_reason(name, ltype, origin) if is_ref else "",
                      "unit": unit, "tactic_name": tactic})
-    view = pd.DataFrame(rows, columns=VIEW_COLUMNS[:-2])
+    view = pd.DataFrame(rows, columns=VIEW_COLUMNS[:-3])
     view["is_reformat"] = view["is_reformat"].astype(bool)
     if profile is not None and not profile.empty:
         from trtprof.parsers.profile_json import join_profile
         joined, join_notes = join_profile(view, profile)
         notes.extend(join_notes)
-        ns = (joined["avg_ms"] * 1e6).round()
-        view["time_ns"] = pd.array([int(v) if pd.notna(v) else pd.NA for v in ns], dtype="Int64")
-        total = view["time_ns"].sum(skipna=True)
-        view["share"] = (view["time_ns"].astype("Float64") / total).astype("float64") if total else float("nan")
+        view["time_ns"] = _ns(joined["time_ms"])
+        view["time_per_inference_ns"] = _ns(joined["avg_ms"])
+        total = view["time_per_inference_ns"].sum(skipna=True)
+        view["share"] = (view["time_per_inference_ns"].astype("Float64") / total).astype(
+            "float64") if total else float("nan")
     else:
         view["time_ns"] = pd.array([pd.NA] * len(view), dtype="Int64")
+        view["time_per_inference_ns"] = pd.array([pd.NA] * len(view), dtype="Int64")
         view["share"] = float("nan")
     view.attrs["notes"] = notes
     return view
+
+
+def _ns(ms: pd.Series) -> pd.array:
+    """Milliseconds (float, NaN when absent) as nullable integer nanoseconds."""
+    ns = (ms * 1e6).round()
+    return pd.array([int(v) if pd.notna(v) else pd.NA for v in ns], dtype="Int64")
 
 
 def engine_layers(inputs) -> pd.DataFrame | None:

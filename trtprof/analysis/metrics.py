@@ -205,9 +205,12 @@ def trace_metrics(window: Window, kernels: pd.DataFrame) -> dict:
                              np.zeros(len(in_win), dtype=np.int64)).sum()) if len(in_win) else 0
     span = int(in_win["end"].max() - in_win["start"].min()) if len(in_win) else 0
     it = window.iterations
+    per_it = _stats(it["kernel_time_ns"].to_numpy()) if len(it) else None
     return {
         "kernel_count": int(len(kernels)),
         "kernel_time_ns": total,
+        # the median inference, as latency is given (robust to a slow first run)
+        "gpu_time_per_inference_ns": per_it["median_ns"] if per_it else None,
         "gemm_share": share(gemm, total),
         "tensor_core_share": share(unit.get("tensor_core", 0), total),
         "gemm_tensor_core_share": share(gemm_tc, gemm) if gemm else None,
@@ -221,6 +224,6 @@ def trace_metrics(window: Window, kernels: pd.DataFrame) -> dict:
         "gpu_utilization": share(busy, span),
         "iterations": int(len(it)) if window.kind != "all" else None,
         "latency": _stats(it["latency_ns"].to_numpy()) if len(it) else None,
-        "gpu_time_per_iteration": _stats(it["kernel_time_ns"].to_numpy()) if len(it) else None,
+        "gpu_time_per_iteration": per_it,
         "memcpy": memcpy_metrics(window.ops),
     }

@@ -13,6 +13,8 @@ from collections import defaultdict
 
 import numpy as np
 
+from trtprof.report import Layer, Report, iterations_of
+
 COMPARE_SCHEMA_VERSION = 1
 MIN_TEST_ITERATIONS = 10      # fewer per-iteration values than this: no significance test
 
@@ -37,31 +39,21 @@ _REFORMAT_NAME = re.compile(r"reformat|copynode", re.IGNORECASE)
 
 # ---------------------------------------------------------------------------- headline
 
-def iterations_of(report: dict) -> int | None:
-    """Inferences in the report's window (None when the input has no notion of them)."""
-    n = (report.get("window") or {}).get("iterations")
-    if n is None:
-        n = (report.get("metrics") or {}).get("iterations")
-    return int(n) if n else None
-
-
-def headline_values(report: dict) -> dict:
-    """The headline numbers of one report, by HEADLINE key (None where unknown)."""
+def headline_values(report: Report) -> dict:
+    """The headline numbers of one report, by HEADLINE key (None where unknown). Every one is
+    read on its own basis from the report (``trtprof.report``): nothing is divided here."""
     m = report.get("metrics") or {}
     lat = m.get("latency") or {}
-    gpt = m.get("gpu_time_per_iteration") or {}
     n = iterations_of(report)
-    gpu_time = gpt.get("median_ns")
-    if gpu_time is None and n and m.get("kernel_time_ns") is not None:
-        gpu_time = m["kernel_time_ns"] / n
     count = m.get("kernel_count")
     return {
         "latency_median_ns": lat.get("median_ns"),
         "latency_p99_ns": lat.get("p99_ns"),
-        "gpu_time_per_inference_ns": gpu_time,
+        "gpu_time_per_inference_ns": m.get("gpu_time_per_inference_ns"),
         "gemm_share": m.get("gemm_share"),
         "tensor_core_share": m.get("tensor_core_share"),
         "reformat_share": m.get("reformat_share"),
+        # launches and inferences both count the window
         "kernels_per_inference": count / n if (count is not None and n) else None,
         "kernel_count": count,
     }
@@ -140,14 +132,23 @@ def _is_reformat(layer: dict) -> bool:
         bool(_REFORMAT_NAME.search(str(layer.get("name", ""))))
 
 
-def _layer_ns(layer: dict, n: int | None) -> float | None:
-    """GPU time of a layer per inference: comparable between runs of different lengths."""
-    t = layer.get("time_ns")
-    if t is not None and n:
-        return t / n
-    if layer.get("avg_ns") is not None:
-        return float(layer["avg_ns"])
-    return float(t) if t is not None else None
+def layer_basis(base: Report, head: Report) -> str:
+    """Which layer time both sides can compare: per inference when both reports have it (runs
+    of different lengths compare), else window totals when neither knows its inference count,
+    else none (one side per inference, the other only a total of unknown length)."""
+    def has_per(r: Report) -> bool:
+        return any(la.get("time_per_inference_ns") is not None for la in r.get("layers") or [])
+    pb, ph = has_per(base), has_per(head)
+    if pb and ph:
+        return "time_per_inference_ns"
+    if not pb and not ph and iterations_of(base) is None and iterations_of(head) is None:
+        return "time_ns"
+    return ""
+
+
+def _layer_ns(layer: Layer, key: str) -> float | None:
+    v = layer.get(key) if key else None
+    return float(v) if v is not None else None
 
 
 def _values(layers: list[dict], key: str) -> str | None:
@@ -155,13 +156,12 @@ def _values(layers: list[dict], key: str) -> str | None:
     return "/".join(vals) if vals else None
 
 
-def _group(match: str, base: list[dict], head: list[dict], nb: int | None,
-           nh: int | None) -> dict:
-    def total(layers: list[dict], n: int | None) -> float | None:
-        vals = [_layer_ns(la, n) for la in layers]
+def _group(match: str, base: list[Layer], head: list[Layer], key: str) -> dict:
+    def total(layers: list[Layer]) -> float | None:
+        vals = [_layer_ns(la, key) for la in layers]
         return sum(v for v in vals if v is not None) if layers and any(
-            v is not None for v in vals) else (0.0 if not layers else None)
-    b, h = total(base, nb), total(head, nh)
+            v is not None for v in vals) else (0.0 if not layers and key else None)
+    b, h = total(base), total(head)
     delta = (h - b) if (b is not None and h is not None) else None
     return {
         "match": match,
@@ -307,11 +307,17 @@ def compare_reports(base: dict, head: dict) -> dict:
     hb, hh = headline_values(base), headline_values(head)
     headline = [_delta_row(k, label, unit, better, hb[k], hh[k])
                 for k, label, unit, better in HEADLINE]
-    nb, nh = iterations_of(base), iterations_of(head)
-    groups = [_group(m, b, h, nb, nh) for m, b, h in match_layers(base.get("layers") or [],
-                                                                   head.get("layers") or [])]
+    basis = layer_basis(base, head)
+    groups = [_group(m, b, h, basis) for m, b, h in match_layers(base.get("layers") or [],
+                                                                  head.get("layers") or [])]
     groups.sort(key=lambda g: -abs(g["delta_ns"] or 0))
     notes = []
+    if basis == "time_ns" and groups:
+        notes.append("neither side says how many inferences it covers: layer times are "
+                     "window totals, comparable only if both runs are equally long")
+    elif not basis and base.get("layers") and head.get("layers"):
+        notes.append("layer times are not comparable: one side gives them per inference, the "
+                     "other only as a total over an unknown number of inferences")
     sb, sh = _side(base), _side(head)
     if sb["gpu"] and sh["gpu"] and sb["gpu"] != sh["gpu"]:
         notes.append(f"different GPUs: {sb['gpu']} vs {sh['gpu']}; latency deltas mix the "
@@ -328,6 +334,8 @@ def compare_reports(base: dict, head: dict) -> dict:
         "headline": headline,
         "noise": {"latency": noise_stats(base, head, "latency_ns"),
                   "gpu_time": noise_stats(base, head, "kernel_time_ns")},
+        "layer_basis": {"time_per_inference_ns": "per inference", "time_ns": "window total",
+                        "": None}[basis],
         "layers": groups,
         "layer_counts": dict(counts),
         "precision_changes": precision_changes(groups),

@@ -94,22 +94,23 @@ def shares_chart(report: dict) -> str | None:
     return _uri(fig)
 
 
-def top_layers_chart(layers: list[dict]) -> str | None:
-    """Per-inference time of the given (top) layers, coloured by op class."""
-    layers = [lay for lay in layers if (lay.get("avg_ns") or lay.get("time_ns"))]
+def top_layers_chart(layers: list[dict], key: str = "time_per_inference_ns",
+                     label: str = "time / inference") -> str | None:
+    """Time of the given (top) layers on the report's basis (``key``), coloured by op class."""
+    layers = [lay for lay in layers if lay.get(key)]
     if not layers:
         return None
     layers = layers[::-1]  # barh draws bottom-up; the biggest goes on top
     fig = _figure(9, 1.1 + 0.26 * len(layers))
     ax = fig.subplots()
-    vals = [(lay.get("avg_ns") or lay.get("time_ns")) / 1e3 for lay in layers]
+    vals = [lay[key] / 1e3 for lay in layers]
     ax.barh(range(len(layers)), vals, height=0.7,
             color=[class_color(lay.get("op_class") or "unknown") for lay in layers])
     ax.set_yticks(range(len(layers)), [_label(lay["name"], 60) for lay in layers])
     for y, (v, lay) in enumerate(zip(vals, layers)):
-        ax.text(v, y, " " + fmt_ns(lay.get("avg_ns") or lay.get("time_ns")), va="center",
+        ax.text(v, y, " " + fmt_ns(lay[key]), va="center",
                 fontsize=7)
-    ax.set_xlabel("time per inference (us)", fontsize=8)
+    ax.set_xlabel(f"{label} (us)", fontsize=8)
     ax.set_xlim(0, max(vals) * 1.15)
     ax.set_title(f"Top {len(layers)} layers", fontsize=10, loc="left")
     _style(ax)

@@ -87,6 +87,11 @@ def headline(report: dict) -> list[tuple[str, str]]:
     gpt = m.get("gpu_time_per_iteration")
     if gpt:
         rows.append(("GPU time / inference", f"median {fmt_ns(gpt['median_ns'])}"))
+    elif m.get("gpu_time_per_inference_ns") is not None:
+        runs = (report.get("window") or {}).get("iterations")
+        rows.append(("GPU time / inference",
+                     f"{fmt_ns(m['gpu_time_per_inference_ns'])} (per-layer averages summed"
+                     + (f", {runs:,} profiled runs)" if runs else ")")))
     if m.get("kernel_count") is not None:
         rows.append(("Kernels", f"{m['kernel_count']:,} launches, {m.get('unique_kernels', '?')} "
                                 f"unique, {fmt_ns(m.get('kernel_time_ns'))} in total"))
@@ -121,9 +126,18 @@ def gemm_verdict(report: dict) -> str | None:
     return f"GEMM share {fmt_pct(g)} is below the {fmt_pct(target)} target."
 
 
+def layer_time(report: dict) -> tuple[str, str]:
+    """(key, label) of the layer time a table shows: per inference when the report has it,
+    else the window total (a trace without inference ranges)."""
+    if any(la.get("time_per_inference_ns") is not None for la in report.get("layers") or []):
+        return "time_per_inference_ns", "time / inference"
+    return "time_ns", "total time"
+
+
 def top_layers(report: dict, n: int) -> list[dict]:
-    layers = [layer for layer in report.get("layers") or [] if layer.get("time_ns") is not None]
-    return sorted(layers, key=lambda r: -(r.get("time_ns") or 0))[:n]
+    key, _label = layer_time(report)
+    layers = [layer for layer in report.get("layers") or [] if layer.get(key) is not None]
+    return sorted(layers, key=lambda r: -(r.get(key) or 0))[:n]
 
 
 def fmt_metric(value, unit: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import PurePath
 
 from trtprof.reports import charts
 from trtprof.reports.common import (fmt_bytes, fmt_ns, fmt_pct, gemm_verdict, headline,
-                                    short_name, top_layers)
+                                    layer_time, short_name, top_layers)
 
 MAX_TABLE_ROWS = 5000     # beyond this the page gets slow and big; the JSON report has them all
 MAX_FINDING_NAMES = 200
@@ -83,6 +83,9 @@ def _kpis(report: dict) -> str:
     gpt = m.get("gpu_time_per_iteration") or {}
     if gpt.get("median_ns") is not None:
         cards.append(_kpi("GPU time / inference", fmt_ns(gpt["median_ns"]), "median"))
+    elif m.get("gpu_time_per_inference_ns") is not None:
+        cards.append(_kpi("GPU time / inference", fmt_ns(m["gpu_time_per_inference_ns"]),
+                          "per-layer averages summed"))
     if m.get("gpu_utilization") is not None:
         cards.append(_kpi("GPU busy", fmt_pct(m["gpu_utilization"]), "of the window span", "",
                           _meter(m["gpu_utilization"])))
@@ -157,8 +160,8 @@ def _charts(report: dict) -> str:
            + (" Only the first ops are shown." if tl.get("truncated") else ""))
     figs = [
         _figure(charts.shares_chart(report), "Kernel time by op class and by precision"),
-        _figure(charts.top_layers_chart(top_layers(report, CHART_LAYERS)),
-                "Time per inference of the top layers"),
+        _figure(charts.top_layers_chart(top_layers(report, CHART_LAYERS), *layer_time(report)),
+                f"Top layers by {layer_time(report)[1]}"),
         _figure(charts.timeline_chart(report.get("timeline")),
                 "Timeline of one representative inference",
                 f"The inference with the median latency. {cap}" if tl else ""),
@@ -209,7 +212,7 @@ def _layers(report: dict) -> str:
         [("Top kernel", "")]
     rows = []
     for i, r in enumerate(shown, 1):
-        per = r.get("avg_ns") if r.get("avg_ns") is not None else r.get("time_ns")
+        per = r.get("time_per_inference_ns")
         cells = [f'<td class="num" data-v="{i}">{i}</td>',
                  f'<td class="name"><code>{_e(r.get("name"))}</code></td>',
                  _cell_num(per, fmt_ns(per)), _cell_num(r.get("time_ns"), fmt_ns(r.get("time_ns"))),

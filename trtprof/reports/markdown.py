@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
-                                    top_layers)
+from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline,
+                                    layer_time, short_name, top_layers)
 
 MARKER = "<!-- trtprof-report -->"
 SEVERITY_BADGE = {"high": "🔴 high", "medium": "🟠 medium", "low": "🟡 low", "info": "🔵 info"}
@@ -98,12 +98,13 @@ def _details(summary: str, body: list[str]) -> list[str]:
 
 
 def _layer_table(report: dict, top: int) -> list[str]:
-    lines = ["| layer | time / inference | share | kernels | class | unit | precision |",
+    key, label = layer_time(report)
+    lines = [f"| layer | {label} | share | kernels | class | unit | precision |",
              "|---|--:|--:|--:|---|---|---|"]
     for layer in top_layers(report, top):
         lines.append("| " + " | ".join([
             code(fit(layer["name"], 100), table=True),
-            fmt_ns(layer.get("avg_ns") or layer.get("time_ns")), fmt_pct(layer.get("share")),
+            fmt_ns(layer.get(key)), fmt_pct(layer.get("share")),
             str(layer.get("kernel_count") or "-"), escape(layer.get("op_class") or "-"),
             escape(layer.get("unit") or "-"),
             escape(layer.get("precision") or layer.get("engine_precision") or "-"),

@@ -9,8 +9,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline, short_name,
-                                    top_layers)
+from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline,
+                                    layer_time, short_name, top_layers)
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 WIDTH = 100
@@ -32,7 +32,8 @@ def _findings(report: dict, top: int) -> Table | Text:
     t = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
     t.add_column("sev", no_wrap=True)
     t.add_column("finding", overflow="fold")
-    t.add_column("time", justify="right", no_wrap=True)
+    key, label = layer_time(report)
+    t.add_column(label, justify="right", no_wrap=True)
     for f in findings[:top]:
         body = Text(f["title"], style="bold")
         body.append("\n" + f["message"])
@@ -49,7 +50,8 @@ def _findings(report: dict, top: int) -> Table | Text:
 def _layers(report: dict, top: int) -> Table:
     t = Table(box=None, header_style="bold", pad_edge=False)
     t.add_column("layer", overflow="fold", ratio=1)
-    t.add_column("time", justify="right", no_wrap=True)
+    key, label = layer_time(report)
+    t.add_column(label, justify="right", no_wrap=True)
     t.add_column("share", justify="right", no_wrap=True)
     t.add_column("kernels", justify="right", no_wrap=True)
     t.add_column("class", no_wrap=True)
@@ -57,7 +59,7 @@ def _layers(report: dict, top: int) -> Table:
     t.add_column("prec", no_wrap=True)
     for layer in top_layers(report, top):
         t.add_row(Text(fit(layer["name"], 88)),
-                  fmt_ns(layer.get("avg_ns") or layer.get("time_ns")),
+                  fmt_ns(layer.get(key)),
                   fmt_pct(layer.get("share")), str(layer.get("kernel_count") or "-"),
                   layer.get("op_class") or "-", layer.get("unit") or "-",
                   layer.get("precision") or layer.get("engine_precision") or "-")

@@ -57,9 +57,8 @@ def total_time(ctx: Context) -> int:
 
 
 def iterations(ctx: Context) -> int | None:
-    """Inferences in the window (None when unknown, e.g. engine-only inputs: per-inference)."""
-    if ctx.frames is None:
-        return 1
+    """Inferences in the window (profiled runs for a profile; None when unknown). Every time a
+    rule reads is a window total: dividing by this gives the per-inference figure."""
     n = (ctx.report.get("window") or {}).get("iterations")
     return int(n) if n else None
 
@@ -132,15 +131,16 @@ def layer_frame(ctx: Context) -> pd.DataFrame:
 
 
 def _profile_times(ctx: Context, names: pd.Series) -> pd.Series:
-    """Per-inference layer time (ns) from a profile JSON or a --dumpProfile table, by name."""
+    """Layer time (ns) over all profiled runs from a profile JSON or a --dumpProfile table, by
+    name: only for inputs whose report has no layer times of its own (a trace without NVTX)."""
     prof = getattr(getattr(ctx.inputs, "profile", None), "layers", None)
     if prof is None or not len(prof):
         prof = getattr(getattr(ctx.inputs, "log", None), "profile", None)
     if prof is None or not isinstance(prof, pd.DataFrame) or not len(prof) or \
-            "avg_ms" not in prof:
+            "time_ms" not in prof:
         return pd.Series(np.nan, index=names.index)
-    avg = prof.drop_duplicates("name").set_index("name")["avg_ms"] * 1e6
-    return names.map(avg.round())
+    total = prof.drop_duplicates("name").set_index("name")["time_ms"] * 1e6
+    return names.map(total.round())
 
 
 def reformat_target(name: str) -> str | None:
