@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trtprof.analyze import Inputs, Options, analyze
-from trtprof.rules import REGISTRY, evaluate, _load_rules
+from trtprof.rules import REGISTRY, evaluate, load_rules
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NSYS = SHARED / "realdata" / "nsys"
@@ -46,7 +46,7 @@ def _by_kind(report: dict) -> dict[str, list[dict]]:
 
 
 def test_every_rule_documents_its_thresholds():
-    _load_rules()
+    load_rules()
     for r in REGISTRY.values():
         assert r.doc, r.id
         for name in r.defaults:

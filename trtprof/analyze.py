@@ -1,125 +1,20 @@
-"""The one pipeline: inputs -> parsers -> model -> analyses -> report (a plain dict).
+"""The one entry point: files -> typed inputs (``trtprof.inputs``) -> analyses and rules
+(``trtprof.pipeline``) -> the typed report (``trtprof.report``).
 
 Renderers, ``compare`` and ``gate`` read the report; nothing downstream touches the inputs again.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 
-from trtprof.errors import InputError, UsageError
-from trtprof.model import Source, Trace
-from trtprof.report import Report, load_report
+from trtprof.inputs import Inputs, Progress, load_inputs
+from trtprof.pipeline import run
+from trtprof.report import Report
+from trtprof.settings import Options
 
-Progress = Callable[[str], None]
-
-
-@dataclass
-class Options:
-    """Analysis settings (command-line options and config file)."""
-    gemm_target: float = 0.90
-    thresholds: dict = field(default_factory=dict)   # per-rule overrides, see trtprof.rules
-
-
-@dataclass
-class Inputs:
-    """Everything read from the user's files, before analysis."""
-    sources: list[Source] = field(default_factory=list)
-    trace: Trace | None = None
-    engine: object | None = None      # parsers.layer_json.EngineLayers
-    profile: object | None = None     # parsers.profile_json.LayerProfile
-    log: object | None = None         # parsers.trtexec_log.TrtexecLog
-    polygraphy: object | None = None
-    metadata: object | None = None    # parsers.trex_metadata.EngineMetadata
-    report: Report | None = None      # a saved trtprof report
-
-
-def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
-    from trtprof.parsers.nsys import rep as nsys_rep
-    from trtprof.parsers.nsys.export import read_nsys_sqlite
-    real = path
-    if kind == "nsys-rep":
-        progress("exporting the report with nsys")
-        real = nsys_rep.export_report(path, tmp)
-    else:
-        with open(path, "rb") as fh:
-            magic = fh.read(6)
-        if magic.startswith(b"\xfd7zXZ") or magic.startswith(b"\x1f\x8b"):
-            progress("decompressing")
-            real = nsys_rep.decompress(path, tmp)
-    trace = read_nsys_sqlite(real, progress=progress)
-    trace.path = str(path)
-    return trace
-
-
-def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -> Inputs:
-    """Detect and parse each input. At most one trace, one layer JSON, one profile, one log."""
-    from trtprof.parsers.detect import detect_kind
-    step = progress or (lambda _m: None)
-    if not paths:
-        raise UsageError("no input files given")
-    inputs = Inputs()
-    with tempfile.TemporaryDirectory(prefix="trtprof-") as tmpdir:
-        for raw in paths:
-            path = Path(raw)
-            kind = detect_kind(path)
-            step(f"reading {path.name}")
-            if kind in ("nsys-sqlite", "nsys-rep"):
-                if inputs.trace is not None:
-                    raise UsageError(f"{path}: only one trace per analysis (got "
-                                     f"{inputs.trace.path} already); use `trtprof compare` to "
-                                     "compare two traces")
-                inputs.trace = _read_trace(path, kind, Path(tmpdir), step)
-                version = inputs.trace.nsys_version
-                notes = list(inputs.trace.notes)
-            elif kind == "report":
-                if len(paths) > 1:
-                    raise UsageError(f"{path}: a saved report cannot be merged with other inputs")
-                inputs.report = load_report(path)
-                version, notes = inputs.report.get("tool", {}).get("version"), []
-            else:
-                version, notes = _read_trt_input(inputs, path, kind)
-            inputs.sources.append(Source(path=str(path), kind=kind, version=version, notes=notes))
-    return inputs
-
-
-def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, list[str]]:
-    """Layer JSON, profile JSON, trtexec log or polygraphy output (one of each kind)."""
-    slot = {"layer-json": "engine", "engine": "engine", "profile-json": "profile",
-            "trtexec-log": "log", "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
-    if getattr(inputs, slot) is not None and kind != "engine-metadata":
-        raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
-    if kind == "layer-json":
-        from trtprof.parsers.layer_json import parse_layer_json
-        obj = parse_layer_json(path)
-    elif kind == "engine":
-        from trtprof.parsers.engine_file import parse_engine_file
-        obj = parse_engine_file(path)
-    elif kind == "profile-json":
-        from trtprof.parsers.profile_json import parse_profile_json
-        obj = parse_profile_json(path)
-    elif kind == "trtexec-log":
-        from trtprof.parsers.trtexec_log import parse_trtexec_log
-        obj = parse_trtexec_log(path)
-    elif kind == "engine-metadata":
-        from trtprof.parsers.trex_metadata import parse_metadata
-        obj = parse_metadata(path)
-        if inputs.metadata is not None:     # build + profile metadata: merge the two
-            prev = inputs.metadata
-            for f in ("device", "compute_capability", "sm_count"):
-                setattr(obj, f, getattr(obj, f) or getattr(prev, f))
-            obj.build_options = {**prev.build_options, **obj.build_options}
-            obj.build_flags = {**prev.build_flags, **obj.build_flags}
-            obj.perf = {**prev.perf, **obj.perf}
-            inputs.metadata = None
-    else:
-        from trtprof.parsers.polygraphy_log import parse_polygraphy_log
-        obj = parse_polygraphy_log(path)
-    setattr(inputs, slot, obj)
-    return getattr(obj, "trt_version", None), list(getattr(obj, "notes", []) or [])
+__all__ = ["Inputs", "Options", "analyze"]
 
 
 def analyze(paths: Sequence[str | Path], options: Options | None = None,
@@ -129,5 +24,4 @@ def analyze(paths: Sequence[str | Path], options: Options | None = None,
     inputs = load_inputs(paths, progress)
     if inputs.report is not None:
         return inputs.report
-    from trtprof.pipeline import run
     return run(inputs, options, progress or (lambda _m: None))

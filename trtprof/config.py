@@ -57,8 +57,12 @@ def load_config(path: str | Path) -> dict:
     section = data.get("analyze", {})
     check_keys(section, ANALYZE_KEYS, "analyze", path)
     thresholds = section.get("thresholds", {})
-    for key, value in thresholds.items():
-        if "." not in key or not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise UsageError(f"analyze.thresholds.{key}: expected \"RULE.NAME\" = number",
-                             path=str(path))
-    return {"gemm_target": section.get("gemm_target"), "thresholds": dict(thresholds)}
+    if not isinstance(thresholds, dict):
+        raise UsageError("analyze.thresholds: expected a table of \"RULE.NAME\" = number",
+                         path=str(path))
+    from trtprof.settings import check_gemm_target, check_threshold
+    target = section.get("gemm_target")
+    return {"gemm_target": None if target is None else
+            check_gemm_target(target, "analyze.gemm_target", str(path)),
+            "thresholds": {k: check_threshold(k, v, f"analyze.thresholds.{k}", str(path))
+                           for k, v in thresholds.items()}}

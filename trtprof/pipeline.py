@@ -7,7 +7,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from trtprof.analyze import Inputs, Options
+from trtprof.inputs import Inputs
+from trtprof.settings import Options
 from trtprof.report import SCHEMA_VERSION, frame_records, per_inference, tool_info
 from trtprof.analysis.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
 from trtprof.analysis.window import Window, scope

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trtprof.analyze import Inputs, Options
+from trtprof.inputs import Inputs
+from trtprof.settings import Options
 from trtprof.analysis.metrics import GEMM_CLASSES, share
 from trtprof.report import frame_records
 

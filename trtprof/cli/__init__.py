@@ -47,9 +47,10 @@ def _register() -> None:
     from trtprof.cli.analyze import analyze_cmd
     from trtprof.cli.classify import classify
     from trtprof.cli.compare import compare_cmd, gate_cmd, history_group
+    from trtprof.cli.rules import rules_cmd
     main.add_command(analyze_cmd)
     main.add_command(classify)
-    for cmd in (compare_cmd, gate_cmd, history_group):
+    for cmd in (compare_cmd, gate_cmd, history_group, rules_cmd):
         main.add_command(cmd)
 
 

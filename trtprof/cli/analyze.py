@@ -77,17 +77,20 @@ class Progress:
                 self.status.stop()
 
 
-def parse_thresholds(items: tuple[str, ...]) -> dict:
+def parse_thresholds(items: tuple[str, ...]) -> dict[str, float]:
+    """--threshold RULE.NAME=VALUE items, each checked against the rule registry."""
+    from trtprof.settings import check_threshold
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or "." not in key:
             raise UsageError(f"--threshold {item!r}: expected RULE.NAME=VALUE, e.g. "
-                             "reformat.min_share=0.02")
+                             "reformat.min_share=0.02 (`trtprof rules` lists them)")
         try:
-            out[key.strip()] = float(value)
+            number = float(value)
         except ValueError:
             raise UsageError(f"--threshold {item!r}: {value!r} is not a number") from None
+        out[key.strip()] = check_threshold(key.strip(), number, "--threshold")
     return out
 
 
@@ -144,8 +147,9 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
     from trtprof.parsers.nsys.columns import prefetch
     for path in inputs:
         prefetch(path)
-    from trtprof.analyze import Options, analyze
+    from trtprof.analyze import analyze
     from trtprof.config import load_config
+    from trtprof.settings import Options
     opts = Options(gemm_target=gemm_target)
     if config:
         cfg = load_config(config)

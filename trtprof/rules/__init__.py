@@ -88,14 +88,14 @@ def available(ctx: Context) -> set[str]:
     return have
 
 
-def _load_rules() -> None:
+def load_rules() -> None:
     # Importing the modules registers their rules.
     from trtprof.rules import builtin  # noqa: F401
 
 
 def evaluate(inputs, report: dict, frames: dict | None, options) -> tuple[list[dict], list[dict]]:
     """Run every rule whose data is present; findings ordered by time at stake."""
-    _load_rules()
+    load_rules()
     ctx = Context(inputs=inputs, report=report, frames=frames, options=options)
     have = available(ctx)
     findings: list[Finding] = []
