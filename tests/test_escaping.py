@@ -12,7 +12,8 @@ from report_samples import HOSTILE, sample_report
 
 from trtprof.reports import markdown, text
 
-OUR_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<!-- trtprof-report -->"}
+OUR_TAGS = {"<details>", "</details>", "<summary>", "</summary>", "<!-- trtprof-report -->",
+            "<!-- trtprof-gate -->", "<br>", "<sub>", "</sub>"}
 
 
 def _outside_code_spans(md: str) -> str:
@@ -26,8 +27,35 @@ def report():
     return sample_report(HOSTILE)
 
 
-def test_markdown_has_no_live_markup(report):
-    md = markdown.render(report)
+def _hostile_comparison(report):
+    """BASE -> HEAD where every hostile name is a changed layer, a new finding, a kernel."""
+    import copy
+
+    from trtprof.ci.compare import compare_reports
+    head = copy.deepcopy(report)
+    for la in head["layers"]:
+        la["time_per_inference_ns"] = (la.get("time_per_inference_ns") or 0) * 2
+        la["precision"] = "fp32"
+    base = copy.deepcopy(report)
+    base["findings"] = []
+    return compare_reports(base, head)
+
+
+def _markdown_views(report) -> dict[str, str]:
+    from trtprof.ci.gate import evaluate_gate
+    from trtprof.reports.compare_markdown import render_comparison, render_gate
+    comp = _hostile_comparison(report)
+    return {"report": markdown.render(report, top=len(HOSTILE)),
+            "compare": render_comparison(comp, top=len(HOSTILE)),
+            "gate": render_gate(comp, evaluate_gate(comp), top=len(HOSTILE))}
+
+
+@pytest.mark.parametrize("view", ["report", "compare", "gate"])
+def test_markdown_has_no_live_markup(report, view):
+    md = _markdown_views(report)[view]
+    assert "click" in md and "alert(1)" in md and "smile" in md   # the names are shown
+    markers = {"report": 1, "compare": 0, "gate": 1}[view]
+    assert md.count("<!-- trtprof-") == markers, "a name forged a comment marker"
     rest = _outside_code_spans(md)
     for tag in OUR_TAGS:
         rest = rest.replace(tag, "")
@@ -35,6 +63,7 @@ def test_markdown_has_no_live_markup(report):
     assert re.search(r"(?<!\\)\[", rest) is None, "link or image syntax outside code spans"
     assert "://" not in rest and re.search(r"@\w", rest) is None
     assert re.search(r"(?<!\\)\$", rest) is None
+    assert re.search(r"(?<!\\)#\d", rest) is None and re.search(r"(?<!\\):\w+:", rest) is None
 
 
 def test_markdown_tables_keep_their_columns(report):

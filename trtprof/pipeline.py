@@ -69,7 +69,7 @@ def _timeline(window: Window, kernels: pd.DataFrame, limit: int = 5000) -> dict 
                                                         ops["layer"], ops["kind"], op_class)]}
 
 
-def analyze_trace(inputs: Inputs, options: Options, progress) -> dict:
+def analyze_trace(inputs: Inputs, progress: Callable[[str], None]) -> dict:
     trace = inputs.trace
     progress("attributing GPU work to layers")
     window = scope(trace)
@@ -196,10 +196,10 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> di
         "settings": {"gemm_target": options.gemm_target, "thresholds": dict(options.thresholds)},
     }
     if inputs.trace is not None:
-        body = analyze_trace(inputs, options, progress)
+        body = analyze_trace(inputs, progress)
     else:
         from trtprof.analysis.engine_only import analyze_engine_only
-        body = analyze_engine_only(inputs, options)
+        body = analyze_engine_only(inputs)
     frames = body.pop("_frames", None)
     report.update(body)
     from trtprof.rules import evaluate

@@ -11,7 +11,6 @@ from __future__ import annotations
 import pandas as pd
 
 from trtprof.inputs import Inputs
-from trtprof.settings import Options
 from trtprof.analysis.metrics import GEMM_CLASSES, share
 from trtprof.report import frame_records
 
@@ -104,7 +103,7 @@ def _perf_latency(perf: dict) -> dict | None:
             "cv": None, "source": "trtexec performance summary"}
 
 
-def analyze_engine_only(inputs: Inputs, options: Options) -> dict:
+def analyze_engine_only(inputs: Inputs) -> dict:
     from trtprof.analysis.layers import layer_view
     layers, profile, iterations, notes = _engine_frames(inputs)
     view = layer_view(layers, profile) if (layers is not None or profile is not None) \

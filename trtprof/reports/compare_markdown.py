@@ -1,43 +1,19 @@
 """Markdown rendering of a comparison and of a gate result: the gate's output is the PR comment.
 
 The comment starts with ``MARKER`` on its own line so a bot can find and update its own comment.
-Every name from the inputs (layers, kernels, paths, finding titles) is neutralised: names go in
-code spans whose fence is longer than any backtick run inside, ``|`` is escaped for tables (and a
-zero-width space breaks any "<!--" so the marker stays unique), and free text is
-backslash-escaped, so a crafted layer name cannot inject links, HTML, mentions or the marker.
+Every name from the inputs (layers, kernels, paths, finding titles) goes through
+``trtprof.reports.md``, as in the report's markdown: a crafted layer name cannot inject links,
+HTML, mentions, math, emoji, issue references or the marker.
 """
 
 from __future__ import annotations
 
-import re
-
-from trtprof.reports.common import (change_verdict, fmt_change, fmt_metric, fmt_ns,
-                                    precision_rank, short_name)
+from trtprof.reports.common import change_verdict, fmt_change, fmt_metric, fmt_ns, precision_rank
+from trtprof.reports.md import code
+from trtprof.reports.md import escape as text
 
 MARKER = "<!-- trtprof-gate -->"
 _ICON = {"pass": "✅", "fail": "❌", "noise": "〰️", "skip": "➖"}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
-
-
-def code(text: str, width: int | None = None, table: bool = False) -> str:
-    """``text`` as an inline code span that renders verbatim; ``table``: for a table cell
-    (GFM needs ``|`` escaped there, even inside code)."""
-    s = " ".join(str(text).split())               # no newlines: they would end the table row
-    s = s.replace("<!--", "<\u200b!--")            # keep the bot's marker unique in the comment
-    if width:
-        s = short_name(s, width)
-    runs = [len(r) for r in re.findall(r"`+", s)]
-    fence = "`" * (max(runs, default=0) + 1)
-    pad = " " if (s.startswith("`") or s.endswith("`") or not s.strip()) else ""
-    if table:
-        s = s.replace("|", "\\|")
-    return f"{fence}{pad}{s}{pad}{fence}"
-
-
-def text(s: str) -> str:
-    """Free text from the inputs with inline markdown syntax escaped, on one line, and no
-    @mentions (a zero-width space after "@": nobody is pinged by a layer name)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(s).split())).replace("@", "@\u200b")
 
 
 def _layer_cell(names: list[str]) -> str:

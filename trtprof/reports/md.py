@@ -1,0 +1,71 @@
+"""Markdown primitives shared by every markdown renderer (report, comparison, gate comment).
+
+Names from the input (layers come from users' ONNX files) may contain anything. They are shown
+as inline code, which GitHub renders literally: no links, images, HTML, mentions or emphasis.
+Other text that may quote a name (finding messages, paths) has every markdown special escaped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from trtprof.reports.common import short_name
+
+_BACKTICKS = re.compile(r"`+")
+# CommonMark lets a backslash escape any ASCII punctuation. These are the ones that can start
+# markup mid-line on GitHub: emphasis, links, images, HTML, entities, tables, math ($), emoji (:),
+# issue references (#).
+_PUNCT = re.compile(r"([\\`*_\[\]<>!|~#&$:])")
+# GitHub turns bare URLs, www. hosts and @name into links and notifications even when their
+# punctuation is escaped; a zero-width space breaks the pattern without changing what is read.
+_AUTOLINK = re.compile(r"(?i)(://|www\.|@(?=\w))")
+_ZWSP = "\u200b"
+
+
+def one_line(text) -> str:
+    """Newlines and control characters would end a table row or a list item."""
+    return re.sub(r"[\x00-\x1f\x7f\u2028\u2029]+", " ", str(text))
+
+
+def code(name, width: int | None = None, *, table: bool = False) -> str:
+    """A name as an inline code span: literal on GitHub, whatever it contains. ``width``
+    shortens it first; ``table``: for a table cell (GFM splits cells at pipes before it
+    parses code spans, so ``|`` is escaped even inside code)."""
+    text = one_line(name)
+    if not text.strip():
+        return "-"
+    if width:
+        text = short_name(text, width)
+    # Keep the bots' comment markers ("<!-- trtprof-... -->") unique in a comment.
+    text = text.replace("<!--", "<" + _ZWSP + "!--")
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    # A span that starts or ends with a backtick (or a space) needs padding spaces, which
+    # CommonMark strips again.
+    if text[0] in "` " or text[-1] in "` ":
+        text = f" {text} "
+    if table:
+        text = text.replace("|", "\\|")
+    return f"{fence}{text}{fence}"
+
+
+def escape(text) -> str:
+    """Prose with every markdown special escaped (safe in table cells too)."""
+    text = _AUTOLINK.sub(lambda m: m.group(1)[0] + _ZWSP + m.group(1)[1:], one_line(text))
+    return _PUNCT.sub(r"\\\1", text)
+
+
+def prose(text, names: list[str]) -> str:
+    """Escaped prose where the names it quotes are shown as code spans."""
+    text = one_line(text)
+    names = sorted({n for n in names if n and n in text}, key=len, reverse=True)
+    if not names:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(one_line(n)) for n in names))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(code(m.group(0), table=True))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
