@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from trtprof.errors import UsageError
 from trtprof.model import Source, Trace
@@ -95,6 +95,7 @@ def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, 
             "trtexec-log": "log", "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
     if getattr(inputs, slot) is not None and kind != "engine-metadata":
         raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
+    obj: Any   # one parser's result (its type depends on the kind), stored in its slot
     if kind == "layer-json":
         from trtprof.parsers.layer_json import parse_layer_json
         obj = parse_layer_json(path)

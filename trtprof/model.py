@@ -7,7 +7,7 @@ empty frame with the right columns (see ``empty_frame``), never ``None``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -99,7 +99,8 @@ def categorical(uniq: np.ndarray, inverse: np.ndarray) -> pd.Categorical:
     # position in uniq -> code of its value among the sorted categories
     remap = np.full(len(uniq), -1, dtype=np.int64)
     remap[used] = small.codes
-    return pd.Categorical.from_codes(remap[inverse], dtype=small.dtype)
+    # pandas-stubs type from_codes by its codes (Categorical[int]); the values are small's
+    return cast(pd.Categorical, pd.Categorical.from_codes(remap[inverse], dtype=small.dtype))
 
 
 def constant_categorical(value: str, n: int) -> pd.Categorical:
@@ -172,7 +173,7 @@ class Source:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"path": self.path, "kind": self.kind, "version": self.version}
+        d: dict[str, Any] = {"path": self.path, "kind": self.kind, "version": self.version}
         if self.notes:
             d["notes"] = list(self.notes)
         return d

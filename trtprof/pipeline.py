@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
 from trtprof.inputs import Inputs
 from trtprof.settings import Options
-from trtprof.report import SCHEMA_VERSION, frame_records, per_inference, tool_info
+from trtprof.report import Report, SCHEMA_VERSION, frame_records, per_inference, tool_info
 from trtprof.analysis.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
 from trtprof.analysis.window import Window, scope
 
@@ -71,6 +72,7 @@ def _timeline(window: Window, kernels: pd.DataFrame, limit: int = 5000) -> dict 
 
 def analyze_trace(inputs: Inputs, progress: Callable[[str], None]) -> dict:
     trace = inputs.trace
+    assert trace is not None   # run() analyses a trace only when the inputs have one
     progress("attributing GPU work to layers")
     window = scope(trace)
     inside = window.in_window
@@ -177,16 +179,17 @@ def _merge_engine_layers(layers: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     if engine is None:
         return layers
     info = engine.drop_duplicates("name").set_index("name")
+    # The engine layer schema (model.py) has every one of these columns: get() finds them.
     out = layers.copy()
-    out["layer_type"] = out["name"].map(info.get("layer_type"))
-    out["tactic"] = out["name"].map(info.get("tactic_name"))
-    out["engine_precision"] = out["name"].map(info.get("precision"))
-    out["is_reformat"] = out["name"].map(info.get("is_reformat"))
-    out["reformat_origin"] = out["name"].map(info.get("reformat_origin"))
+    out["layer_type"] = out["name"].map(cast(pd.Series, info.get("layer_type")))
+    out["tactic"] = out["name"].map(cast(pd.Series, info.get("tactic_name")))
+    out["engine_precision"] = out["name"].map(cast(pd.Series, info.get("precision")))
+    out["is_reformat"] = out["name"].map(cast(pd.Series, info.get("is_reformat")))
+    out["reformat_origin"] = out["name"].map(cast(pd.Series, info.get("reformat_origin")))
     return out
 
 
-def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> dict:
+def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Report:
     """Analyse loaded inputs into the report dict."""
     report: dict = {
         "schema_version": SCHEMA_VERSION,
@@ -206,4 +209,4 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> di
     findings, not_evaluated = evaluate(inputs, report, frames, options)
     report["findings"] = findings
     report["not_evaluated"] = not_evaluated
-    return report
+    return cast(Report, report)

@@ -248,6 +248,7 @@ def innermost(ranges: pd.DataFrame, q_tid: np.ndarray, q_start: np.ndarray,
         pending = pending[r_end[out[pending]] < q_end[pending]]
         if not len(pending):
             return out
+        assert longer is not None   # no rounds without it
         out[pending] = longer[out[pending]]
         pending = pending[out[pending] >= 0]
     if not len(pending):

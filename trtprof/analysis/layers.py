@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -35,7 +36,7 @@ def _classify(tactic: str, layer_type: str, precision: str):
     return unit, kc.precision, kc.op_class
 
 
-def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.DataFrame:
+def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per layer: class (op_class from the tactic name, else the LayerType), unit
     (tensor_core/cuda_core/unknown via ``trtprof.classify.classifier``), I/O precision, the kernel's math
     precision, reformat flag and reason, and times from the profile (int ns, <NA> when absent):
@@ -80,7 +81,7 @@ def layer_view(layers: pd.DataFrame, profile: pd.DataFrame | None = None) -> pd.
     return view
 
 
-def _ns(ms: pd.Series) -> pd.array:
+def _ns(ms: pd.Series) -> pd.api.extensions.ExtensionArray:
     """Milliseconds (float, NaN when absent) as nullable integer nanoseconds."""
     ns = (ms * 1e6).round()
     return pd.array([int(v) if pd.notna(v) else pd.NA for v in ns], dtype="Int64")
@@ -91,7 +92,7 @@ def engine_layers(inputs) -> pd.DataFrame | None:
     layer information, polygraphy output): the most complete list of layers (more detailed on a
     tie), with rows it leaves without a type filled by name from the others (a names-only JSON
     plus a log that lists some layers in detail)."""
-    sources = [getattr(getattr(inputs, slot, None), "layers", None)
+    sources: list[Any] = [getattr(getattr(inputs, slot, None), "layers", None)
                for slot in ("engine", "log", "polygraphy")]
     sources = [s for s in sources if s is not None and len(s) and "name" in s]
     if not sources:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import numpy as np
 
@@ -96,7 +98,7 @@ def mann_whitney(base: np.ndarray, head: np.ndarray) -> dict:
             "p_decrease": 0.5 * math.erfc(z_down / math.sqrt(2))}
 
 
-def noise_stats(base: dict, head: dict, column: str) -> dict | None:
+def noise_stats(base: Mapping[str, Any], head: Mapping[str, Any], column: str) -> dict | None:
     """Per-iteration distribution comparison of ``column`` (latency_ns or kernel_time_ns)."""
     b = np.array([r[column] for r in base.get("iterations") or [] if r.get(column) is not None],
                  dtype=np.float64)
@@ -104,7 +106,7 @@ def noise_stats(base: dict, head: dict, column: str) -> dict | None:
                  dtype=np.float64)
     if not len(b) or not len(h):
         return None
-    out = {"n_base": int(len(b)), "n_head": int(len(h)),
+    out: dict[str, Any] = {"n_base": int(len(b)), "n_head": int(len(h)),
            "base_median": float(np.median(b)), "head_median": float(np.median(h)),
            "base_cv": float(b.std(ddof=1) / b.mean()) if len(b) > 1 and b.mean() else None,
            "head_cv": float(h.std(ddof=1) / h.mean()) if len(h) > 1 and h.mean() else None,
@@ -127,7 +129,7 @@ def name_parts(name: str) -> set[str]:
     return {p.strip() for p in _PARTS.split(normalize_name(name))} - _WRAPPERS
 
 
-def _is_reformat(layer: dict) -> bool:
+def _is_reformat(layer: Mapping[str, Any]) -> bool:
     return bool(layer.get("is_reformat")) or layer.get("op_class") == "reformat" or \
         bool(_REFORMAT_NAME.search(str(layer.get("name", ""))))
 
@@ -146,12 +148,12 @@ def layer_basis(base: Report, head: Report) -> str:
     return ""
 
 
-def _layer_ns(layer: Layer, key: str) -> float | None:
+def _layer_ns(layer: Mapping[str, Any], key: str) -> float | None:
     v = layer.get(key) if key else None
     return float(v) if v is not None else None
 
 
-def _values(layers: list[dict], key: str) -> str | None:
+def _values(layers: Sequence[Mapping[str, Any]], key: str) -> str | None:
     vals = sorted({str(la[key]) for la in layers if la.get(key) not in (None, "")})
     return "/".join(vals) if vals else None
 
@@ -176,12 +178,13 @@ def _group(match: str, base: list[Layer], head: list[Layer], key: str) -> dict:
     }
 
 
-def match_layers(base: list[dict], head: list[dict]) -> list[tuple[str, list[dict], list[dict]]]:
+def match_layers(base: list[Layer], head: list[Layer]
+                 ) -> list[tuple[str, list[Layer], list[Layer]]]:
     """Pair BASE and HEAD layers: exact names, then names equal after normalisation ("[profile
     N]" suffixes, spacing), then fused/split names sharing original layer names ("A + B" vs "A"
     and "B"), as connected groups. What is left is added or removed."""
-    groups: list[tuple[str, list[dict], list[dict]]] = []
-    head_by_name = {}
+    groups: list[tuple[str, list[Layer], list[Layer]]] = []
+    head_by_name: dict[str, Layer] = {}
     for la in head:
         head_by_name.setdefault(la["name"], la)
     used_h: set[int] = set()
@@ -259,22 +262,25 @@ def precision_changes(layers: list[dict]) -> list[dict]:
 
 # ---------------------------------------------------------------------------- findings
 
-def _finding_layers(f: dict) -> set[str]:
+def _finding_layers(f: Mapping[str, Any]) -> set[str]:
     return {normalize_name(n) for n in f.get("layers") or []}
 
 
-def compare_findings(base: list[dict], head: list[dict]) -> dict:
+def compare_findings(base: Sequence[Mapping[str, Any]], head: Sequence[Mapping[str, Any]]
+                     ) -> dict:
     """Findings of HEAD not in BASE (a new kind, or a known kind naming new layers), and the
     reverse. Matching is by kind and layer names, never by title (titles carry numbers)."""
-    def by_kind(findings: list[dict]) -> dict[str, set[str]]:
+    def by_kind(findings: Sequence[Mapping[str, Any]]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = defaultdict(set)
         for f in findings:
             out[f.get("kind", "")] |= _finding_layers(f)
         return out
     bk, hk = by_kind(base), by_kind(head)
 
-    def diff(ours: list[dict], theirs: dict[str, set[str]]) -> tuple[list[dict], list[dict]]:
-        changed, same = [], []
+    def diff(ours: Sequence[Mapping[str, Any]], theirs: dict[str, set[str]]
+             ) -> tuple[list[dict], list[Mapping[str, Any]]]:
+        changed: list[dict] = []
+        same: list[Mapping[str, Any]] = []
         for f in ours:
             kind = f.get("kind", "")
             lays = _finding_layers(f)
@@ -294,15 +300,15 @@ def compare_findings(base: list[dict], head: list[dict]) -> dict:
 
 # ---------------------------------------------------------------------------- entry point
 
-def _side(report: dict) -> dict:
-    gpu = report.get("gpu") or {}
+def _side(report: Report) -> dict:
+    gpu: Mapping[str, Any] = report.get("gpu") or {}
     return {"inputs": [i.get("path") for i in report.get("inputs") or []],
             "gpu": gpu.get("name"), "iterations": iterations_of(report),
-            "window": (report.get("window") or {}).get("kind"),
-            "tool_version": (report.get("tool") or {}).get("version")}
+            "window": cast(Mapping[str, Any], report.get("window") or {}).get("kind"),
+            "tool_version": cast(Mapping[str, Any], report.get("tool") or {}).get("version")}
 
 
-def compare_reports(base: dict, head: dict) -> dict:
+def compare_reports(base: Report, head: Report) -> dict:
     """BASE -> HEAD comparison as a plain, JSON-serialisable dict."""
     hb, hh = headline_values(base), headline_values(head)
     headline = [_delta_row(k, label, unit, better, hb[k], hh[k])
@@ -325,7 +331,7 @@ def compare_reports(base: dict, head: dict) -> dict:
     if not (base.get("layers") and head.get("layers")):
         notes.append("per-layer comparison needs layer names on both sides (NVTX ranges in the "
                      "trace, or a layer JSON/profile)")
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for g in groups:
         counts[g["match"]] += 1
     return {

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import cast
 
 from trtprof.ci.compare import headline_values
 from trtprof.errors import UsageError
+from trtprof.report import Report
 
 TABLE = "runs"
 METRICS = {  # name -> (column, unit)
@@ -65,7 +67,7 @@ def run_record(report: dict, *, commit: str | None = None, model: str | None = N
         "findings_total": len(findings),
         "trtprof_version": (report.get("tool") or {}).get("version"),
     }
-    row.update(headline_values(report))
+    row.update(headline_values(cast(Report, report)))
     return row
 
 

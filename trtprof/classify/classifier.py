@@ -109,8 +109,8 @@ def classify(name: str) -> KernelClass:
     text = normalize(name)
     copy = _first(kr.MEMCPY_RULES, text)
     if copy:
-        op, rid, why = copy
-        return KernelClass("none", "none", op, (rid, rid, rid), (why, why, why))
+        copy_op, rid, why = copy
+        return KernelClass("none", "none", copy_op, (rid, rid, rid), (why, why, why))
 
     op = _first(kr.OP_RULES, text) or (DEFAULT_OP, OP_DEFAULT, "no op rule matched")
     unit = _first(kr.UNIT_RULES, text)

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Union
 
-Value = Union[str, Callable[["re.Match[str]", str], "str | None"]]
+# A function may also give the whole (value, rule id, reason) answer (myelin_op_value does).
+Value = Union[str, Callable[["re.Match[str]", str], "str | tuple[str, str, str] | None"]]
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ def entry() -> None:
     million-row trace object by object (a few tenths of a second) for nothing: the output is
     flushed here, and every file trtprof writes or creates is closed or removed by then."""
     _reuse_freed_memory()
+    code: str | int | None
     try:
         main()
         code = 0

@@ -7,10 +7,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from trtprof.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.status import Status
 
 
 class Progress:
@@ -24,9 +28,9 @@ class Progress:
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
         self.t0 = time.monotonic()
-        self.status = None
-        self.message = None
-        self.timer = None
+        self.status: Status | None = None
+        self.message: str | None = None
+        self.timer: threading.Timer | None = None
         self.shown = 0                  # the percentage on screen: never goes back
         self.lock = threading.Lock()
 
@@ -103,13 +107,13 @@ def write_output(text: str, out: str | None) -> None:
 
 def render(report: dict, fmt: str, top: int) -> str:
     if fmt == "json":
-        from trtprof.reports.json_report import render as r
-        return r(report)
+        from trtprof.reports.json_report import render as render_json
+        return render_json(report)
     if fmt == "markdown":
-        from trtprof.reports.markdown import render as r
-        return r(report, top=top)
-    from trtprof.reports.text import render as r
-    return r(report, top=top, color=sys.stdout.isatty())
+        from trtprof.reports.markdown import render as render_markdown
+        return render_markdown(report, top=top)
+    from trtprof.reports.text import render as render_text
+    return render_text(report, top=top, color=sys.stdout.isatty())
 
 
 @click.command("analyze")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from trtprof.errors import UsageError
 
+if TYPE_CHECKING:   # trtprof.report imports pandas: keep it out of CLI start-up
+    from trtprof.report import Report
 
-def _load(path: str, what: str) -> dict:
+
+def _load(path: str, what: str) -> Report:
     """Analyse one side (trace, logs/JSON, or a saved report.json) into a report dict."""
     from trtprof.analyze import analyze
     if not Path(path).exists():

@@ -119,7 +119,7 @@ def _tensor(t: dict) -> dict:
 
 
 def _names_only_frame(names: list[str]) -> pd.DataFrame:
-    rows = [{
+    rows: list[dict[str, Any]] = [{
         "name": n, "layer_type": "", "tactic_name": "", "tactic_id": None,
         "precision": "unknown", "inputs": [], "outputs": [],
         "is_reformat": is_reformat_layer(n, ""), "reformat_origin": "", "metadata": [],

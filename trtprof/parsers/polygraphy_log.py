@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -52,6 +53,8 @@ def parse_polygraphy_log(path: str | Path) -> PolygraphyLayers:
             and "[Op: " not in text:
         raise InputError("not a polygraphy 'inspect model' output of a TensorRT engine",
                          path=str(path))
+    rows: list[dict[str, Any]]
+    cur: dict[str, Any] | None
     rows, cur, section = [], None, ""
     for line in text.split("\n"):
         m = _LAYER_RE.match(line)
@@ -107,7 +110,7 @@ def _tensors(text: str) -> list[dict]:
     out = []
     for m in _TENSOR_RE.finditer(text):
         fmt = m.group("fmt") or _NUMPY_TO_TRT.get(m.group("dtype"), m.group("dtype"))
-        dims = []
+        dims: list[int | str] = []
         for d in m.group("shape").split(","):
             d = d.strip()
             if d:

@@ -27,7 +27,7 @@ class EngineMetadata:
     trt_version: str | None = None
 
 
-def _stats(values: list) -> dict[str, float] | None:
+def _stats(values: object) -> dict[str, float] | None:
     """TREx stores [min, max, mean, median, p99]-style lists; keep what the list says."""
     if not isinstance(values, list) or len(values) < 4:
         return None

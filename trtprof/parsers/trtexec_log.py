@@ -151,7 +151,7 @@ class _Parser:
         self.layer_blocks: list[dict] = []     # {"kind": "line"|"pseudo"|"names", "rows": [...]}
         self.tune_rows: list[dict] = []
         self.layer = self.runner = self.formats = ""
-        self.pending_names: dict[int, str] = {}
+        self.pending_names: dict[int | None, str] = {}   # only ints stored; get(None) -> default
         self.perf: dict[str, Any] | None = None
         self.perf7: str | None = None
         self.profiles: list[tuple[int | None, list[dict], dict | None]] = []
@@ -433,6 +433,7 @@ class _Parser:
         if row["name"] == "Total":
             self.close_profile(row)
         else:
+            assert self.prof_rows is not None   # called only while a profile table is open
             self.prof_rows.append(row)
         return True
 

@@ -125,6 +125,7 @@ def timeline_chart(timeline: dict | None) -> str | None:
     ops = (timeline or {}).get("ops") or []
     if not ops:
         return None
+    assert timeline is not None   # it has ops
     streams = sorted({o["stream"] for o in ops})
     lane = {s: i for i, s in enumerate(streams)}
     fig = _figure(9, 1.3 + 0.45 * len(streams))

@@ -70,7 +70,8 @@ def headline(report: dict) -> list[tuple[str, str]]:
         rows.append(("GPU", f"{gpu.get('name')}{cc}{sms}"))
     if w:
         desc = {"tensorrt": "TensorRT execution ranges", "nvtx": "NVTX iteration ranges",
-                "all": "all GPU work", "profile": "per-layer profile times"}.get(w.get("kind"),
+                # dict.get of a None key just gives the default; typeshed wants the key type
+                "all": "all GPU work", "profile": "per-layer profile times"}.get(w.get("kind"),  # type: ignore[arg-type]
                                                                                w.get("kind"))
         if w.get("source") in ("profile", "layers"):
             desc = ("per-layer profile averages" if w["source"] == "profile"

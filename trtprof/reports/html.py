@@ -29,7 +29,8 @@ def _e(text) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("trtprof.reports").joinpath("assets", name).read_text("utf-8")
+    # typeshed's 3.10 Traversable.joinpath takes one part; the Path that files() gives here takes more
+    return resources.files("trtprof.reports").joinpath("assets", name).read_text("utf-8")  # type: ignore[call-arg]
 
 
 def _num(value) -> str:

@@ -25,7 +25,8 @@ def _headline(report: dict) -> list[str]:
 def _finding(i: int, f: dict) -> list[str]:
     names = list(f.get("layers") or []) + list(f.get("kernels") or [])
     at_stake = fmt_pct(f["share"]) if f.get("share") is not None else fmt_ns(f.get("time_ns"))
-    sev = SEVERITY_BADGE.get(f.get("severity"), escape(f.get("severity") or "?"))
+    # dict.get of a None key just gives the default; typeshed wants the key type
+    sev = SEVERITY_BADGE.get(f.get("severity"), escape(f.get("severity") or "?"))  # type: ignore[arg-type]
     lines = [f"{i}. **{_prose(f.get('title', ''), names)}** ({sev}, {escape(at_stake)})",
              f"   {_prose(f.get('message', ''), names)}"]
     if f.get("recommendation"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
@@ -39,6 +39,11 @@ class Context:
     report: dict
     frames: dict | None
     options: Any
+    if TYPE_CHECKING:
+        # Caches the rules set on first use (absent until then: they test with hasattr). Not
+        # fields at run time: declared for the type checker only.
+        _fallback: Any = field(init=False)
+        _layer_frame: Any = field(init=False)
 
     def threshold(self, rule: str, name: str, default):
         return self.options.thresholds.get(f"{rule}.{name}", default)

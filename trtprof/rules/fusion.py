@@ -3,6 +3,8 @@ away or remove."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from trtprof.rules import Context, Finding, rule
@@ -28,7 +30,7 @@ def transpose_sandwiches(ctx: Context) -> list[tuple[str, list[str], str]]:
     w = _working(ctx)
     op = _op(w)
     perm = (op == "permutation") & ~w["is_reformat"]
-    out = []
+    out: list[tuple[Any, list[Any], Any]] = []   # names: str cells of the layer frame
     i = 0
     while i < len(w):
         if perm.iloc[i]:
@@ -98,7 +100,7 @@ def _chains(ctx: Context) -> list[tuple[str, list[str]]]:
     w = _working(ctx)
     op = _op(w)
     sandwiched = {m for _, mid, _ in transpose_sandwiches(ctx) for m in mid}
-    out = []
+    out: list[tuple[Any, list[Any]]] = []   # names: str cells of the layer frame
     for i in w.index[op.isin(GEMM_CLASSES)]:
         prev_out = _out_tensor(w.loc[i])
         chain = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from trtprof.rules import Context, Finding, rule
 from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_inference,
                                    threshold, total_time)
@@ -17,7 +19,7 @@ def _op_shares(ctx: Context) -> dict[str, float]:
     if not total:
         return {}
     s = layers.groupby(layers["op_class"].astype(str))["time_ns"].sum() / total
-    return {k: float(v) for k, v in s.items() if v > 0 and k not in ("None", "nan")}
+    return {cast(str, k): float(v) for k, v in s.items() if v > 0 and k not in ("None", "nan")}
 
 
 @rule("low_gemm_share", needs=("any:trace|engine",), medium_gap=0.15, high_gap=0.40)

@@ -14,6 +14,7 @@ _SYNC_COPY = {"cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy3D", "cudaMemcpyToSymbol"
 
 def _copies(ctx: Context, columns: list[str]) -> pd.DataFrame:
     # Only the columns used: a boolean selection copies every column it keeps, of every op.
+    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
     ops = ctx.frames["window"].ops
     return ops.loc[(ops["kind"] == "memcpy").to_numpy(), columns]
 
@@ -32,6 +33,7 @@ def pageable_memcpy(ctx: Context) -> list[Finding]:
     """
     c = _copies(ctx, ["end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
     # Copies before the first inference are setup (weights, warm-up buffers), not the loop.
+    assert ctx.frames is not None
     win = ctx.frames["window"].in_window
     if len(win):
         c = c[(c["end"] >= win["start"].min()).to_numpy()]

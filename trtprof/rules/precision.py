@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import pandas as pd
 
@@ -177,7 +178,7 @@ def _gemm_layers(ctx: Context) -> pd.DataFrame:
 
 def _cause(row: dict, fp32_build: bool) -> str | None:
     """A per-layer reason a GEMM/conv cannot use Tensor Cores, from engine dims/params."""
-    params = row.get("params") if isinstance(row.get("params"), dict) else {}
+    params = cast(dict, row.get("params") if isinstance(row.get("params"), dict) else {})
     ins = row.get("inputs") if isinstance(row.get("inputs"), list) else []
     ltype = str(row.get("layer_type") or "")
     try:    # layer JSON gives numbers, logs give text ("8")
@@ -246,6 +247,7 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
                      + (f", {per_inference(ctx, at_stake)}" if per_inference(ctx, at_stake)
                         else "") + ")"]
     causes: dict[str, list[str]] = {}
+    r: Any   # a record dict here, a row namedtuple below
     for r in g.to_dict("records"):
         c = _cause(r, fp32_build)
         if c:

@@ -51,6 +51,7 @@ def gpu_idle(ctx: Context) -> list[Finding]:
     """
     if (ctx.report.get("metrics") or {}).get("untraced_graph_time_ns"):
         return []   # whole-graph rows hide when the GPU is busy: idle time would be invented
+    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
     win = ctx.frames["window"]
     ops = win.in_window
     if len(ops) < 2:
@@ -108,6 +109,7 @@ def launch_overhead(ctx: Context) -> list[Finding]:
     Thresholds: tiny_ns (10000: a tiny kernel), min_kernels (20 per inference),
     min_idle (0.15 of the inference latency idle).
     """
+    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
     win = ctx.frames["window"]
     k = ctx.frames["kernels"]
     it = win.iterations

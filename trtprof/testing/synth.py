@@ -28,7 +28,7 @@ import sqlite3
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -233,6 +233,9 @@ def write_trace(scenario: Scenario, path: str | Path, *, seed: int = 0,
     Facts count GPU work over the whole file; "window" means launched inside the TensorRT
     enqueue ranges (all iterations), and per-layer numbers use innermost-range attribution.
     """
+    # Names reused below: a correlation id, then a column index; a duration, then an array.
+    c: Any
+    dur: Any
     sc = scenario
     if sc.streams < sc.threads:
         raise ValueError("streams must be >= threads (each thread owns its streams)")
@@ -502,7 +505,7 @@ def write_trace(scenario: Scenario, path: str | Path, *, seed: int = 0,
 
         # memcpy rows
         ccols = np.nonzero(~is_kernel)[0]
-        cpy_parts = []
+        cpy_parts: list[tuple[Any, ...]] = []
         for c in ccols:
             o = ops[c]
             cpy_parts.append((g_s[:, c] + T, g_e[:, c] + T, cids[:, c], o.bytes, o.copy_kind, o.src_kind, o.dst_kind))

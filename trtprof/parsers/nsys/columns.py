@@ -13,9 +13,10 @@ import re
 import sqlite3
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -32,7 +33,10 @@ _OFTEN_CONSTANT = {"deviceId", "globalPid", "graphNodeId", "originalGraphNodeId"
 _PID_SHIFT = 24
 _PID_MASK = 0xFFFFFF
 
-Columns = dict[str, np.ndarray]
+# Mostly int64 arrays; interned id columns are (distinct ids, positions) pairs.
+Columns = dict[str, Any]
+# An interned text column: (distinct texts, each row's position among them).
+Texts = tuple[np.ndarray, np.ndarray]
 _IS_NOT_NULL = re.compile(r"\((\w+) IS NOT NULL\)")
 
 
@@ -150,7 +154,7 @@ class Reader:
 
     def ints(self, table: str, wanted: dict[str, tuple[str, int]],
              where: RowFilter | None = None, text: str | None = None,
-             read: tuple[str, ...] = ()) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+             read: tuple[str, ...] = ()) -> tuple[Columns, Texts | None]:
         """See ``_ints``: from the file's pages when the table allows, else through SQLite
         (window by window for big tables)."""
         if self.use_pages:
@@ -158,17 +162,18 @@ class Reader:
                 return self._page_ints(table, wanted, where, text)
             except sqlite_pages.Unsupported:
                 pass
-        where = where.sql if where else ""
+        where_sql = where.sql if where else ""
         # Two queries: SQLite answers MIN(rowid) or MAX(rowid) alone from the b-tree's ends,
         # but both in one SELECT with a scan of the whole table.
         lo = self.con.execute(f"SELECT MIN(rowid) FROM {table}").fetchone()[0]
         hi = self.con.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
         if lo is None or hi - lo < self.ROWID_WINDOW:
-            return self._ints(table, wanted, where, text, read)
+            return self._ints(table, wanted, where_sql, text, read)
         parts = []
         for start in range(lo, hi + 1, self.ROWID_WINDOW):
             cond = f"rowid BETWEEN {start} AND {start + self.ROWID_WINDOW - 1}"
-            parts.append(self._ints(table, wanted, f"({where}) AND {cond}" if where else cond,
+            parts.append(self._ints(table, wanted,
+                                    f"({where_sql}) AND {cond}" if where_sql else cond,
                                     text, read))
         cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
         texts = None
@@ -181,7 +186,7 @@ class Reader:
 
     def _page_ints(self, table: str, wanted: dict[str, tuple[str, int]],
                    where: RowFilter | None, text: str | None
-                   ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+                   ) -> tuple[Columns, Texts | None]:
         """``ints`` from the table's b-tree pages (``sqlite_pages``), the same columns and rows
         as through SQLite; ``sqlite_pages.Unsupported`` when the table cannot be read so."""
         names = self.columns(table)
@@ -233,8 +238,8 @@ class Reader:
         return out, values
 
     def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
-              text: str | None = None, read: tuple[str, ...] = ()
-              ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+              text: str | None = None, read: Sequence[str] = ()
+              ) -> tuple[Columns, Texts | None]:
         """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
         optionally one text column (NULL -> ''), interned: (distinct texts, each row's position
         among them), or None when that column is all NULL.
@@ -304,7 +309,7 @@ class Reader:
     @staticmethod
     def _parse(text: str | None, n: int, what: str) -> np.ndarray:
         try:
-            values = (np.fromstring(text, dtype=np.int64, sep=" ") if n
+            values = (np.fromstring(cast(str, text), dtype=np.int64, sep=" ") if n
                       else np.zeros(0, dtype=np.int64))
         except ValueError:     # numpy 2 refuses a text that is not all integers
             values = None

@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,8 @@ class Step(str):
     """A progress message that can also say how far the step has got: ``fraction()`` gives
     0-1, or None when unknown. A plain string to any progress callback that only prints."""
 
+    fraction: Callable[[], float | None]
+
     def __new__(cls, message: str, fraction: Callable[[], float | None]):
         step = super().__new__(cls, message)
         step.fraction = fraction
@@ -67,7 +70,7 @@ def _strings(rd: Reader, ids: np.ndarray) -> np.ndarray:
     uniq = np.unique(ids[ids >= 0]) if len(ids) else np.array([], dtype=np.int64)
     if not len(uniq) or "StringIds" not in rd.tables:
         return np.full(len(ids), "", dtype=object)
-    table = {}
+    table: dict[int, str] = {}
     # Chunked IN lists: SQLite caps bound parameters.
     for i in range(0, len(uniq), 900):
         chunk = uniq[i:i + 900].tolist()
@@ -127,7 +130,7 @@ def _gpus(rd: Reader) -> list[GpuInfo]:
 
 # _kernels and _copies return columns (name -> array), not frames: _gpu_ops builds the one
 # frame from them, so the op columns are copied into a DataFrame once.
-Columns = dict[str, object]
+Columns = dict[str, Any]
 
 
 def _kernels(rd: Reader, read) -> Columns | None:
@@ -191,7 +194,7 @@ def _gpu_ops(rd: Reader, read) -> pd.DataFrame:
         df = empty_frame(GPU_OP_COLUMNS)
         df["short_name"] = pd.Series(dtype="category")
         return df
-    return _frame(_in_start_order(parts))
+    return _frame(_in_start_order(cast(list[Columns], parts)))
 
 
 def _in_start_order(parts: list[Columns]) -> Columns:
@@ -260,14 +263,16 @@ def _nvtx(rd: Reader, read) -> pd.DataFrame:
 
 
 # The frames of the big tables, from their columns (nsys_columns reads them in background threads).
-FRAMES = {"gpu": _gpu_ops, "api": _api, "nvtx": _nvtx}
+FRAMES: dict[str, Callable[[Reader, Any], pd.DataFrame]] = {
+    "gpu": _gpu_ops, "api": _api, "nvtx": _nvtx}
 
 
 def _frames(reads: TableReads) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The gpu, api and nvtx frames, each built in its own thread as soon as its table's read is
     done, while the other tables are still read or built."""
     pool = ThreadPoolExecutor(max_workers=len(FRAMES), thread_name_prefix="trtprof-frame")
-    jobs = [pool.submit(lambda n=name: FRAMES[n](reads.reader, reads.result(n)))
+    # mypy cannot infer a lambda with a defaulted parameter passed through submit's ParamSpec.
+    jobs = [pool.submit(lambda n=name: FRAMES[n](reads.reader, reads.result(n)))  # type: ignore[misc]
             for name in ("gpu", "api", "nvtx")]
     # No waiting for the other builds when one fails (a bad input is reported at once).
     pool.shutdown(wait=False)

@@ -20,8 +20,10 @@ immutable connections trtprof opens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -48,7 +50,7 @@ class Column:
     texts: np.ndarray | None = None    # text column: its distinct texts ('' for NULL)
 
     def __len__(self) -> int:
-        return len(self.values if self.values is not None else self.null)
+        return len(cast(np.ndarray, self.values if self.values is not None else self.null))
 
     def notnull(self) -> np.ndarray:
         return np.ones(len(self), bool) if self.null is None else ~self.null
@@ -56,8 +58,8 @@ class Column:
     def value_or(self, default: int) -> np.ndarray:
         """The values, ``default`` where NULL."""
         if self.null is None:
-            return self.values
-        values = self.values.copy()
+            return cast(np.ndarray, self.values)
+        values = cast(np.ndarray, self.values).copy()
         values[self.null] = default
         return values
 
@@ -74,7 +76,7 @@ def page_size(path: Path) -> tuple[int, int, int]:
 
 
 def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | None = None,
-               nulls: list[int] = (), meter=None):
+               nulls: Sequence[int] = (), meter=None):
     """Yield, chunk by chunk of leaf pages in rowid order, ``{column index: Column}`` for the
     integer columns ``ints``, the text column ``text`` and the columns ``nulls`` (of any type;
     only which rows are NULL: their ``values`` are None) of the table whose b-tree starts at
@@ -131,10 +133,10 @@ def _leaf_pages(fh, root: int, psize: int) -> np.ndarray:
     raise Unsupported("b-tree deeper than SQLite makes one (a loop in a damaged file?)")
 
 
-def _read_pages(fh, pages: np.ndarray, psize: int, buf: np.ndarray) -> None:
+def _read_pages(fh, pages: np.ndarray, psize: int, buf: np.ndarray) -> np.ndarray:
     """The pages, in order, into ``buf``, then zeros (runs of consecutive pages read at once)."""
     buf[len(pages) * psize:len(pages) * psize + _PAD] = 0
-    view = memoryview(buf)
+    view = memoryview(buf)  # type: ignore[arg-type]  # numpy's stubs declare __buffer__ only for 3.12+
     breaks = np.flatnonzero(np.diff(pages) != 1) + 1
     for lo, hi in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(pages)].tolist()):
         fh.seek((int(pages[lo]) - 1) * psize)
@@ -329,6 +331,7 @@ def _layout(head: bytes) -> _Layout:
 
 
 def _int_column(buf, record, pattern, layouts, col) -> Column:
+    types: Any  # the serial types as a tuple, then as an int64 array
     types, offsets = zip(*(lay.of(col) for lay in layouts))
     for t in types:
         if t == 7 or t >= 10:
@@ -359,6 +362,7 @@ def _per_row(table: np.ndarray, pattern: np.ndarray):
 
 
 def _text_column(buf, record, pattern, layouts, col) -> Column:
+    types: Any  # the serial types as a tuple, then as an int64 array
     types, offsets = zip(*(lay.of(col) for lay in layouts))
     for t in types:
         if t != 0 and (t < 13 or t % 2 == 0):
