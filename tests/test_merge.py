@@ -1,7 +1,6 @@
 """Merging a trace with engine layer information: kernels whose names cannot tell their precision
 are settled by the layer they ran for; trace layers carry the engine's type and tactic."""
 
-from types import SimpleNamespace
 
 import pandas as pd
 
@@ -23,7 +22,7 @@ def test_unknown_precision_settled_by_layer_precision():
     })
     engine = pd.DataFrame({"name": ["blockA", "fc"], "layer_type": ["Myelin", "CaskGemm"],
                            "tactic_name": ["", ""], "precision": ["fp16", "int8"]})
-    out = _refine_with_engine(kernels, Inputs(engine=SimpleNamespace(layers=engine)))
+    out = _refine_with_engine(kernels, engine)
     # settled from its layer; the other instance ran in a layer the engine does not list
     assert list(out["precision"].astype(str)) == ["fp16", "unknown", "fp16"]
     # definite name evidence is never overridden (fc says int8, the kernel name says fp16)

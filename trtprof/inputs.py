@@ -40,6 +40,26 @@ class Inputs:
     report: Report | None = None      # a saved trtprof report
 
 
+def data_kinds(inputs: Inputs) -> frozenset[str]:
+    """The data kinds the inputs provide (what rules declare in ``needs``)."""
+    have = set()
+    if inputs.trace is not None:
+        have.add("trace")
+        if len(inputs.trace.nvtx):
+            have.add("nvtx")
+        if len(inputs.trace.api):
+            have.add("api")
+    if inputs.engine is not None and inputs.engine.detailed and len(inputs.engine.layers):
+        have.add("engine")
+    if inputs.log is not None:
+        have.add("log")
+        if len(inputs.log.layers):
+            have.add("engine")
+    if inputs.profile is not None or (inputs.log is not None and len(inputs.log.profile)):
+        have.add("profile")
+    return frozenset(have)
+
+
 def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
     from trtprof.parsers.nsys import rep as nsys_rep
     from trtprof.parsers.nsys.export import read_nsys_sqlite

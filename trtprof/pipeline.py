@@ -8,10 +8,12 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from trtprof.inputs import Inputs
+from trtprof.inputs import Inputs, data_kinds
+from trtprof.analysis.layers import engine_layers, layer_table, profile_layer_times
+from trtprof.analysis.result import Analysis, TraceFacts
 from trtprof.settings import Options
 from trtprof.report import Report, SCHEMA_VERSION, frame_records, per_inference, tool_info
-from trtprof.analysis.metrics import classify_kernels, kernel_table, layer_table, trace_metrics
+from trtprof.analysis.metrics import classify_kernels, kernel_table, trace_layers, trace_metrics
 from trtprof.analysis.window import Window, scope
 
 LAYER_KEYS = ["name", "time_ns", "time_per_inference_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
@@ -34,7 +36,7 @@ def _unique_names(names: pd.Series) -> list[str]:
     return [str(v) for v in cats[first]]
 
 
-def _gpu(inputs: Inputs, window: Window | None) -> dict | None:
+def _gpu(inputs: Inputs) -> dict | None:
     trace = inputs.trace
     if trace is not None and trace.gpus:
         return trace.gpus[0].to_dict()
@@ -43,8 +45,8 @@ def _gpu(inputs: Inputs, window: Window | None) -> dict | None:
         return {"name": md.device, "compute_capability": md.compute_capability,
                 "sm_count": md.sm_count}
     log = inputs.log
-    if log is not None and getattr(log, "device", None):
-        return {"name": log.device, "compute_capability": getattr(log, "compute_capability", None),
+    if log is not None and log.device:
+        return {"name": log.device, "compute_capability": log.compute_capability,
                 "sm_count": None}
     return None
 
@@ -70,7 +72,10 @@ def _timeline(window: Window, kernels: pd.DataFrame, limit: int = 5000) -> dict 
                                                         ops["layer"], ops["kind"], op_class)]}
 
 
-def analyze_trace(inputs: Inputs, progress: Callable[[str], None]) -> dict:
+def analyze_trace(inputs: Inputs, engine: pd.DataFrame | None,
+                  progress: Callable[[str], None]) -> tuple[dict, pd.DataFrame, TraceFacts]:
+    """The report's body (without its layers), the trace's layer frame and the facts rules
+    read from the trace."""
     trace = inputs.trace
     assert trace is not None   # run() analyses a trace only when the inputs have one
     progress("attributing GPU work to layers")
@@ -80,12 +85,11 @@ def analyze_trace(inputs: Inputs, progress: Callable[[str], None]) -> dict:
     progress("classifying kernels")
     classes = _classes(_unique_names(kernels["name"]))
     kernels = classify_kernels(kernels, classes)
-    kernels = _refine_with_engine(kernels, inputs)
+    kernels = _refine_with_engine(kernels, engine)
     metrics = trace_metrics(window, kernels)
-    layers = layer_table(window, kernels, trace.nvtx)
+    layers = trace_layers(window, kernels, trace.nvtx)
     n = metrics["iterations"]
     layers["time_per_inference_ns"] = [per_inference(t, n) for t in layers["time_ns"]]
-    layers = _merge_engine_layers(layers, inputs)
     ktable = kernel_table(kernels)
     notes = list(window.notes)
     if trace.graph_launches and not (trace.gpu_ops["graph_node_id"] != 0).any():
@@ -96,21 +100,23 @@ def analyze_trace(inputs: Inputs, progress: Callable[[str], None]) -> dict:
     if not len(trace.nvtx):
         notes.append("no NVTX ranges: per-layer attribution needs TensorRT's NVTX markers "
                      "(build with --profilingVerbosity=detailed, profile with `-t cuda,nvtx`)")
+    facts = TraceFacts(window=window, kernels=kernels, ktable=ktable, nvtx=trace.nvtx,
+                       api=trace.api, graph_launches=int(trace.graph_launches or 0),
+                       graph_nodes_traced=bool((trace.gpu_ops["graph_node_id"] != 0).any()),
+                       capture_command=trace.capture_command or "")
     return {
         "window": {"kind": window.kind,
                    "iterations": int(len(window.iterations)) if window.kind != "all" else None,
                    "excluded_kernels": window.excluded_kernels,
                    "excluded_kernel_time_ns": window.excluded_kernel_time_ns},
         "metrics": metrics,
-        "layers": frame_records(layers, LAYER_KEYS),
         "kernels": frame_records(ktable, KERNEL_KEYS),
         "iterations": frame_records(window.iterations, ["index", "start", "latency_ns",
                                                         "kernel_time_ns", "gpu_busy_ns",
                                                         "kernel_count"]),
         "timeline": _timeline(window, kernels),
         "notes": notes,
-        "_frames": {"window": window, "kernels": kernels, "layers": layers, "ktable": ktable},
-    }
+    }, layers, facts
 
 
 # Above this share of GPU time inside whole-graph rows, class shares would describe the wrong work.
@@ -132,10 +138,9 @@ def _untraced_graph_shares(metrics: dict, trace, notes: list[str]) -> None:
                      "visible kernels only)")
 
 
-def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
+def _refine_with_engine(kernels: pd.DataFrame, engine: pd.DataFrame | None) -> pd.DataFrame:
     """Settle unknown kernel classes from the engine layer the kernel ran for (tactic name,
     layer type and I/O precision), when a layer JSON or verbose log is merged in."""
-    engine = _engine_layers(inputs)
     if engine is None or not len(kernels):
         return kernels
     unknown = (kernels["unit"] == "unknown") | (kernels["precision"] == "unknown") | \
@@ -168,25 +173,27 @@ def _refine_with_engine(kernels: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
     return out
 
 
-def _engine_layers(inputs: Inputs) -> pd.DataFrame | None:
-    from trtprof.analysis.layers import engine_layers
-    return engine_layers(inputs)
+def _report_layers(table: pd.DataFrame) -> list[dict]:
+    """The layer table as the report's ``layers``: time columns as integers (engine-only
+    tables hold them as float with NaN)."""
+    out = table.copy()
+    for col in ("time_ns", "time_per_inference_ns", "avg_ns"):
+        if col in out and out[col].dtype.kind == "f":
+            out[col] = out[col].round().astype("Int64")
+    return frame_records(out, LAYER_KEYS)
 
 
-def _merge_engine_layers(layers: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
-    """Trace layers also carry the engine's view (type, tactic, precision) matched by name."""
-    engine = _engine_layers(inputs)
-    if engine is None:
-        return layers
-    info = engine.drop_duplicates("name").set_index("name")
-    # The engine layer schema (model.py) has every one of these columns: get() finds them.
-    out = layers.copy()
-    out["layer_type"] = out["name"].map(cast(pd.Series, info.get("layer_type")))
-    out["tactic"] = out["name"].map(cast(pd.Series, info.get("tactic_name")))
-    out["engine_precision"] = out["name"].map(cast(pd.Series, info.get("precision")))
-    out["is_reformat"] = out["name"].map(cast(pd.Series, info.get("is_reformat")))
-    out["reformat_origin"] = out["name"].map(cast(pd.Series, info.get("reformat_origin")))
-    return out
+def _analysis(inputs: Inputs, options: Options, report: dict, layers: pd.DataFrame,
+              facts: TraceFacts | None) -> Analysis:
+    log = inputs.log
+    return Analysis(have=data_kinds(inputs), metrics=report["metrics"], layers=layers,
+                    iterations=report["window"].get("iterations") or None, gpu=report["gpu"],
+                    gemm_target=options.gemm_target, trace=facts,
+                    build_flags=dict(log.build_flags) if log is not None else {},
+                    missing_scale_tensors=tuple(log.missing_scale_tensors) if log is not None
+                    else (),
+                    bindings=frozenset(inputs.engine.bindings) if inputs.engine is not None
+                    else frozenset())
 
 
 def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Report:
@@ -195,18 +202,24 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Re
         "schema_version": SCHEMA_VERSION,
         "tool": tool_info(),
         "inputs": [s.to_dict() for s in inputs.sources],
-        "gpu": _gpu(inputs, None),
+        "gpu": _gpu(inputs),
         "settings": {"gemm_target": options.gemm_target, "thresholds": dict(options.thresholds)},
     }
+    engine = engine_layers(inputs)
+    facts: TraceFacts | None = None
     if inputs.trace is not None:
-        body = analyze_trace(inputs, progress)
+        body, primary, facts = analyze_trace(inputs, engine, progress)
     else:
         from trtprof.analysis.engine_only import analyze_engine_only
-        body = analyze_engine_only(inputs)
-    frames = body.pop("_frames", None)
-    report.update(body)
+        body, primary = analyze_engine_only(inputs)
+    table = layer_table(primary, engine, profile_layer_times(inputs), engine_only=facts is None)
+    # A trace without layer ranges has no layers of its own: the engine's rows with the
+    # profile's times (another run, another basis) serve the rules, not the report.
+    layers = _report_layers(table) if len(primary) else []
+    report.update(window=body.pop("window"), metrics=body.pop("metrics"), layers=layers, **body)
     from trtprof.rules import evaluate
-    findings, not_evaluated = evaluate(inputs, report, frames, options)
+    findings, not_evaluated = evaluate(_analysis(inputs, options, report, table, facts),
+                                       options.thresholds)
     report["findings"] = findings
     report["not_evaluated"] = not_evaluated
     return cast(Report, report)

@@ -12,7 +12,6 @@ import pandas as pd
 
 from trtprof.inputs import Inputs
 from trtprof.analysis.metrics import GEMM_CLASSES, share
-from trtprof.report import frame_records
 
 
 def _engine_frames(inputs: Inputs) -> tuple[pd.DataFrame | None, pd.DataFrame | None,
@@ -44,10 +43,11 @@ def known_time_share(view: pd.DataFrame) -> float | None:
     total = timed["time_per_inference_ns"].sum()
     if not total:
         return None
-    # NOTE: a view without these columns would hit "".fillna (AttributeError); not fixed here.
-    known = ((timed.get("layer_type", "").fillna("").astype(str) != "")  # type: ignore[union-attr]
-             | (timed.get("tactic_name", "").fillna("").astype(str) != "")  # type: ignore[union-attr]
-             | timed["is_reformat"])
+    def given(col: str) -> pd.Series:
+        if col not in timed:
+            return pd.Series(False, index=timed.index)
+        return timed[col].fillna("").astype(str) != ""
+    known = given("layer_type") | given("tactic_name") | timed["is_reformat"].astype(bool)
     return float(timed.loc[known, "time_per_inference_ns"].sum() / total)
 
 
@@ -69,7 +69,8 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
     gemm = int(timed.loc[timed["op_class"].isin(GEMM_CLASSES), per].sum()) if total else 0
     tc = int(timed.loc[timed["unit"] == "tensor_core", per].sum()) if total else 0
     prec_col = "math_precision" if "math_precision" in view else "precision"
-    perf = getattr(inputs.log, "perf", None) or getattr(inputs.metadata, "perf", None) or {}
+    perf = (inputs.log.perf if inputs.log is not None else None) or \
+        (inputs.metadata.perf if inputs.metadata is not None else None) or {}
     return {
         "kernel_count": None,                 # layer files do not list kernel launches
         "kernel_time_ns": window_total,           # over every profiled run (timeMs summed)
@@ -105,7 +106,8 @@ def _perf_latency(perf: dict) -> dict | None:
             "cv": None, "source": "trtexec performance summary"}
 
 
-def analyze_engine_only(inputs: Inputs) -> dict:
+def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
+    """The report's body (without its layers) and the engine-only layer view."""
     from trtprof.analysis.layers import layer_view
     layers, profile, iterations, notes = _engine_frames(inputs)
     view = layer_view(layers, profile) if (layers is not None or profile is not None) \
@@ -130,10 +132,6 @@ def analyze_engine_only(inputs: Inputs) -> dict:
         view["engine_precision"] = view.get("precision")
         view["reformat_origin"] = view.get("reformat_reason")
         view["is_reformat"] = view["is_reformat"].astype(bool)
-    records = frame_records(view, ["name", "time_ns", "time_per_inference_ns", "avg_ns",
-                                   "share", "op_class", "unit", "precision", "layer_type",
-                                   "tactic", "engine_precision", "is_reformat",
-                                   "reformat_origin"])
     return {
         "window": {"kind": "all", "source": "profile" if profile is not None else "layers",
                    "iterations": iterations, "excluded_kernels": None},
@@ -141,10 +139,8 @@ def analyze_engine_only(inputs: Inputs) -> dict:
         {"kernel_count": None, "kernel_time_ns": None, "gpu_time_per_inference_ns": None,
          "gemm_share": None,
          "tensor_core_share": None, "op_class_share": {}, "precision_share": {}},
-        "layers": records,
         "kernels": [],
         "iterations": [],
         "timeline": None,
         "notes": notes,
-        "_frames": None,
-    }
+    }, view

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+if TYPE_CHECKING:
+    from trtprof.inputs import Inputs
+
+# Layers whose names TensorRT gives to its inserted format conversions.
+REFORMAT_NAME = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$")
 VIEW_COLUMNS = ["name", "layer_type", "op_class", "precision", "math_precision", "is_reformat",
                 "reformat_reason", "unit", "tactic_name", "time_ns", "time_per_inference_ns",
                 "share"]
@@ -54,7 +60,9 @@ def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None)
         tactic = rec.get("tactic_name") or ""
         prec = rec.get("precision") or "unknown"
         origin = rec.get("reformat_origin") or rec.get("origin") or ""
-        is_ref = bool(rec.get("is_reformat", False))
+        # TensorRT's name for its inserted copies tells a reformat when the type is not given
+        # (a profile or a names-only layer JSON).
+        is_ref = bool(rec.get("is_reformat", False)) or bool(REFORMAT_NAME.match(str(name)))
         unit, math_prec, op = _classify(tactic, ltype, prec)
         if is_ref:
             op = "reformat" if op in ("other", "reformat") else op
@@ -87,13 +95,13 @@ def _ns(ms: pd.Series) -> pd.api.extensions.ExtensionArray:
     return pd.array([int(v) if pd.notna(v) else pd.NA for v in ns], dtype="Int64")
 
 
-def engine_layers(inputs) -> pd.DataFrame | None:
+def engine_layers(inputs: Inputs) -> pd.DataFrame | None:
     """The engine's layer table from whatever the inputs hold (layer JSON, a verbose log's engine
     layer information, polygraphy output): the most complete list of layers (more detailed on a
     tie), with rows it leaves without a type filled by name from the others (a names-only JSON
     plus a log that lists some layers in detail)."""
-    sources: list[Any] = [getattr(getattr(inputs, slot, None), "layers", None)
-               for slot in ("engine", "log", "polygraphy")]
+    sources = [src.layers for src in (inputs.engine, inputs.log, inputs.polygraphy)
+               if src is not None]
     sources = [s for s in sources if s is not None and len(s) and "name" in s]
     if not sources:
         return None
@@ -116,3 +124,75 @@ def engine_layers(inputs) -> pd.DataFrame | None:
             if col in base:
                 base.loc[fill, col] = base.loc[fill, "name"].map(info[col]).to_numpy()
     return base
+
+
+# The one layer table (what the rules read; the report's ``layers`` are its projection).
+LAYER_COLUMNS = ["name", "time_ns", "share", "op_class", "unit", "precision", "layer_type",
+                 "tactic", "engine_precision", "is_reformat", "reformat_origin", "inputs",
+                 "outputs", "params", "order"]
+# engine layer column -> layer table column
+_ENGINE_COLUMNS = (("inputs", "inputs"), ("outputs", "outputs"), ("params", "params"),
+                   ("layer_type", "layer_type"), ("tactic", "tactic_name"),
+                   ("engine_precision", "precision"), ("is_reformat", "is_reformat"),
+                   ("reformat_origin", "reformat_origin"))
+
+
+def layer_table(primary: pd.DataFrame, engine: pd.DataFrame | None,
+                profile_times: pd.Series | None, engine_only: bool) -> pd.DataFrame:
+    """One row per layer in execution order, whatever the inputs.
+
+    ``primary`` is the analysis's own layer frame: trace layers (time from kernels) or the
+    engine-only view (time from the profile). The engine's view (type, tactic, precision, I/O
+    formats, parameters) is joined by name; a trace without layer ranges gets the engine's
+    layers with the profile's times (``profile_times``: name -> ns over the profiled runs)."""
+    df = primary.copy()
+    if not len(df) and engine is not None:
+        df = pd.DataFrame({"name": engine["name"]})
+    if not len(df):
+        df = pd.DataFrame({"name": pd.Series(dtype=object)})
+    for col in df.columns:    # nullable ints (engine-only view) as float/NaN, as rules expect
+        if str(df[col].dtype) == "Int64":
+            df[col] = df[col].astype("float64") if df[col].isna().any() else \
+                df[col].astype("int64")
+    if engine is not None:
+        info = engine.drop_duplicates("name").set_index("name")
+        for col, src in _ENGINE_COLUMNS:
+            if src in info:
+                mapped = df["name"].map(info[src])
+                df[col] = mapped if col not in df else df[col].where(df[col].notna(), mapped)
+        if engine_only:
+            # Keep the engine's execution order (a profile may list layers otherwise).
+            pos = {n: i for i, n in enumerate(engine["name"])}
+            df["order"] = df["name"].map(pos)
+    # Layers the engine does not list (another build, a names-only file) map to NaN: give the
+    # container columns their empty value so rules can iterate them.
+    for col, empty in (("inputs", list), ("outputs", list), ("params", dict)):
+        if col in df:
+            df[col] = [v if isinstance(v, empty) else empty() for v in df[col]]
+    if "time_ns" not in df or df["time_ns"].isna().all():
+        df["time_ns"] = df["name"].map(profile_times) if profile_times is not None else np.nan
+    for col in LAYER_COLUMNS:
+        if col not in df:
+            df[col] = None
+    if df["order"].isna().all():
+        df["order"] = np.arange(len(df))
+    df = df.sort_values("order", kind="stable", na_position="last").reset_index(drop=True)
+    total = df["time_ns"].fillna(0).sum()
+    if df["share"].isna().all() and total:
+        df["share"] = df["time_ns"] / total
+    # Reformat layers are known by engine type, by TensorRT's naming, or by their kernels.
+    named = df["name"].astype(str).str.match(REFORMAT_NAME)
+    flagged = df["is_reformat"].map(lambda v: v is True or v == 1).astype(bool)   # NaN -> False
+    df["is_reformat"] = flagged | named | (df["op_class"].astype(str) == "reformat")
+    return df
+
+
+def profile_layer_times(inputs: Inputs) -> pd.Series | None:
+    """Layer time (ns) over all profiled runs, by name, from a profile JSON or a --dumpProfile
+    table; None without one."""
+    prof = inputs.profile.layers if inputs.profile is not None else None
+    if (prof is None or not len(prof)) and inputs.log is not None:
+        prof = inputs.log.profile
+    if prof is None or not len(prof) or "time_ms" not in prof:
+        return None
+    return (prof.drop_duplicates("name").set_index("name")["time_ms"] * 1e6).round()

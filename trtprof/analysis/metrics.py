@@ -103,7 +103,7 @@ def _dominant(df: pd.DataFrame, key: str, col: str) -> pd.Series:
     return pd.Series(clabels[pc[first]].astype(str), index=pd.Index(klabels[pk[first]]))
 
 
-def layer_table(window: Window, kernels: pd.DataFrame, nvtx: pd.DataFrame) -> pd.DataFrame:
+def trace_layers(window: Window, kernels: pd.DataFrame, nvtx: pd.DataFrame) -> pd.DataFrame:
     """One row per layer (innermost NVTX range name) in execution order, empty layers included."""
     ops = window.in_window
     kcodes, knames = codes_of(kernels["layer"])

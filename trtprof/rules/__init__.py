@@ -7,9 +7,12 @@ skipped. Thresholds have defaults here and can be overridden (``--threshold``/co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trtprof.analysis.result import Analysis
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 
@@ -34,19 +37,14 @@ class Finding:
 
 @dataclass
 class Context:
-    """What a rule may read. ``frames`` holds the trace analysis frames (None without a trace)."""
-    inputs: Any
-    report: dict
-    frames: dict | None
-    options: Any
-    if TYPE_CHECKING:
-        # Caches the rules set on first use (absent until then: they test with hasattr). Not
-        # fields at run time: declared for the type checker only.
-        _fallback: Any = field(init=False)
-        _layer_frame: Any = field(init=False)
+    """What a rule receives: the analysis, the user's thresholds, and a cache for results
+    several rules share (one cause, one finding)."""
+    analysis: Analysis
+    thresholds: Mapping[str, Any]      # validated user overrides, "rule.name" -> value
+    cache: dict[str, Any] = field(default_factory=dict)
 
     def threshold(self, rule: str, name: str, default):
-        return self.options.thresholds.get(f"{rule}.{name}", default)
+        return self.thresholds.get(f"{rule}.{name}", default)
 
 
 @dataclass
@@ -70,39 +68,16 @@ def rule(id: str, needs: tuple[str, ...], **defaults):
     return deco
 
 
-def available(ctx: Context) -> set[str]:
-    """The data kinds the inputs provide."""
-    have = set()
-    inputs = ctx.inputs
-    if inputs.trace is not None:
-        have.add("trace")
-        if len(inputs.trace.nvtx):
-            have.add("nvtx")
-        if len(inputs.trace.api):
-            have.add("api")
-    if inputs.engine is not None and getattr(inputs.engine, "detailed", True) and \
-            len(getattr(inputs.engine, "layers", [])):
-        have.add("engine")
-    if inputs.log is not None:
-        have.add("log")
-        if len(getattr(inputs.log, "layers", [])):
-            have.add("engine")
-    if inputs.profile is not None or (inputs.log is not None and
-                                      len(getattr(inputs.log, "profile", []))):
-        have.add("profile")
-    return have
-
-
 def load_rules() -> None:
     # Importing the modules registers their rules.
     from trtprof.rules import builtin  # noqa: F401
 
 
-def evaluate(inputs, report: dict, frames: dict | None, options) -> tuple[list[dict], list[dict]]:
+def evaluate(analysis: Analysis, thresholds: Mapping[str, Any]) -> tuple[list[dict], list[dict]]:
     """Run every rule whose data is present; findings ordered by time at stake."""
     load_rules()
-    ctx = Context(inputs=inputs, report=report, frames=frames, options=options)
-    have = available(ctx)
+    ctx = Context(analysis=analysis, thresholds=thresholds)
+    have = analysis.have
     findings: list[Finding] = []
     skipped: list[dict] = []
     for r in REGISTRY.values():

@@ -11,7 +11,7 @@ from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_i
 
 def _op_shares(ctx: Context) -> dict[str, float]:
     """Share of GPU time per op class: the trace metrics, else the layer times."""
-    m = (ctx.report.get("metrics") or {}).get("op_class_share")
+    m = ctx.analysis.metrics.get("op_class_share")
     if m:
         return {k: float(v) for k, v in m.items() if v is not None}
     layers = layer_frame(ctx)
@@ -30,8 +30,8 @@ def low_gemm_share(ctx: Context) -> list[Finding]:
     Thresholds: medium_gap (0.15: target - share at which severity becomes medium),
     high_gap (0.40). Below medium_gap the finding is low.
     """
-    target = float((ctx.report.get("settings") or {}).get("gemm_target", 0.9))
-    if (ctx.report.get("metrics") or {}).get("gemm_share") is None:
+    target = ctx.analysis.gemm_target
+    if ctx.analysis.metrics.get("gemm_share") is None:
         return []      # the inputs cannot tell the classes of enough of the time
     shares = _op_shares(ctx)
     total = total_time(ctx)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from trtprof.analysis.result import TraceFacts
 from trtprof.rules import Context, Finding, rule
 from trtprof.rules._common import fmt_ns, pct, severity, threshold
 
@@ -14,13 +15,17 @@ _SYNC_COPY = {"cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy3D", "cudaMemcpyToSymbol"
 
 def _copies(ctx: Context, columns: list[str]) -> pd.DataFrame:
     # Only the columns used: a boolean selection copies every column it keeps, of every op.
-    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
-    ops = ctx.frames["window"].ops
+    ops = _trace(ctx).window.ops
     return ops.loc[(ops["kind"] == "memcpy").to_numpy(), columns]
 
 
+def _trace(ctx: Context) -> TraceFacts:
+    assert ctx.analysis.trace is not None   # a needs=("trace",) rule
+    return ctx.analysis.trace
+
+
 def _kernel_time(ctx: Context) -> int:
-    return int((ctx.report.get("metrics") or {}).get("kernel_time_ns") or 0)
+    return int(ctx.analysis.metrics.get("kernel_time_ns") or 0)
 
 
 @rule("pageable_memcpy", needs=("trace",), high_share=0.10, medium_share=0.03)
@@ -33,8 +38,7 @@ def pageable_memcpy(ctx: Context) -> list[Finding]:
     """
     c = _copies(ctx, ["end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
     # Copies before the first inference are setup (weights, warm-up buffers), not the loop.
-    assert ctx.frames is not None
-    win = ctx.frames["window"].in_window
+    win = _trace(ctx).window.in_window
     if len(win):
         c = c[(c["end"] >= win["start"].min()).to_numpy()]
     src, dst = c["src_kind"].astype(str), c["dst_kind"].astype(str)
@@ -82,7 +86,7 @@ def sync_memcpy(ctx: Context) -> list[Finding]:
 
     Thresholds: min_bytes (65536).
     """
-    api = ctx.inputs.trace.api
+    api = _trace(ctx).api
     calls = api[api["name"].isin(_SYNC_COPY).to_numpy()]   # categorical: tests each name once
     if not len(calls):
         return []

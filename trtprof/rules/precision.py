@@ -20,11 +20,11 @@ _NO_WORK_TYPES = ("NoOp", "Constant", "Shuffle", "Identity")
 def _flags(ctx: Context) -> dict[str, bool]:
     """Precision flags from the log's build options or the trace's capture command."""
     out: dict[str, bool] = {}
-    flags = getattr(getattr(ctx.inputs, "log", None), "build_flags", None) or {}
+    flags = ctx.analysis.build_flags
     for p in ("int8", "fp16", "best", "fp8", "bf16"):
         if flags.get(p):
             out[p] = True
-    cmd = getattr(getattr(ctx.inputs, "trace", None), "capture_command", None) or ""
+    cmd = ctx.analysis.capture_command
     if "trtexec" in cmd:
         for p in ("int8", "fp16", "best", "fp8", "bf16"):
             if re.search(rf"--{p}\b", cmd):
@@ -44,12 +44,12 @@ class Fallback:
 def fallback_analysis(ctx: Context) -> Fallback | None:
     """The INT8 engine's float layers and their reformatters (None when not an INT8 engine).
     Shared by int8_fallback, reformat and cuda_core_gemm so one cause gives one finding."""
-    if hasattr(ctx, "_fallback"):
-        return ctx._fallback
-    ctx._fallback = None
+    if "fallback" in ctx.cache:
+        return ctx.cache["fallback"]
+    ctx.cache["fallback"] = None
     layers = layer_frame(ctx)
     why: list[str] = []
-    prec_share = (ctx.report.get("metrics") or {}).get("precision_share") or {}
+    prec_share = ctx.analysis.metrics.get("precision_share") or {}
     if prec_share.get("int8"):
         why.append(f"INT8 kernels take {pct(prec_share['int8'])} of GPU time")
     flags = _flags(ctx)
@@ -82,11 +82,11 @@ def fallback_analysis(ctx: Context) -> Fallback | None:
             if q in layers.index and is_rf.loc[q]:
                 near.add(layers.at[q, "name"])
     near |= {n for n in layers.loc[is_rf, "name"] if reformat_target(n) in names}
-    scales = list(getattr(getattr(ctx.inputs, "log", None), "missing_scale_tensors", None) or [])
-    ctx._fallback = Fallback(evidence=why, layers=list(fb["name"]),
+    scales = list(ctx.analysis.missing_scale_tensors)
+    ctx.cache["fallback"] = Fallback(evidence=why, layers=list(fb["name"]),
                              reformats=[n for n in layers["name"] if n in near], frame=fb,
                              missing_scales=scales)
-    return ctx._fallback
+    return ctx.cache["fallback"]
 
 
 @rule("int8_fallback", needs=("any:trace|engine",), high_share=0.10, medium_share=0.03)
@@ -164,13 +164,11 @@ def _gemm_layers(ctx: Context) -> pd.DataFrame:
     layers = layer_frame(ctx)
     unit = layers["unit"].astype(str)
     op = layers["op_class"].astype(str)
-    if ctx.frames is None and "tactic_name" not in layers:
-        from trtprof.rules._common import engine_layers
-        eng = engine_layers(ctx)
-        if eng is not None and "tactic_name" in eng and (unit.isin(("None", "nan"))).all():
-            from trtprof.classify.classifier import classify
-            tac = layers["name"].map(eng.drop_duplicates("name").set_index("name")["tactic_name"])
-            kc = [classify(t) if isinstance(t, str) and t else None for t in tac]
+    if ctx.analysis.engine_only and unit.isin(("None", "nan")).all():
+        # No unit from the layer view: classify the engine's tactic names.
+        from trtprof.classify.classifier import classify
+        if layers["tactic"].notna().any():
+            kc = [classify(t) if isinstance(t, str) and t else None for t in layers["tactic"]]
             unit = pd.Series([k.unit if k else "unknown" for k in kc], index=layers.index)
             op = pd.Series([k.op_class if k else o for k, o in zip(kc, op)], index=layers.index)
     return layers[op.isin(GEMM_CLASSES) & (unit == "cuda_core")]
@@ -218,7 +216,7 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
     if fa is not None:
         g = g[~g["name"].isin(fa.layers)]
     g = g[g["time_ns"].fillna(0) > 0]
-    kt = ctx.frames.get("ktable") if ctx.frames is not None else None
+    kt = ctx.analysis.trace.ktable if ctx.analysis.trace is not None else None
     kern = pd.DataFrame()
     if kt is not None and len(kt):
         kern = kt[kt["op_class"].isin(GEMM_CLASSES) & (kt["unit"] == "cuda_core")]
@@ -233,14 +231,14 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
     if not total or at_stake / total < threshold(ctx, "cuda_core_gemm", "min_share"):
         return []
     share = at_stake / total
-    prec_share = (ctx.report.get("metrics") or {}).get("precision_share") or {}
+    prec_share = ctx.analysis.metrics.get("precision_share") or {}
     flags = _flags(ctx)
-    if ctx.frames is not None:
+    if not ctx.analysis.engine_only:
         fp32_build = set(prec_share) <= {"fp32", "unknown", "none"} and "fp32" in prec_share
     else:
         ep = set(layer_frame(ctx)["engine_precision"].dropna().astype(str))
         fp32_build = bool(ep) and ep <= {"fp32", "unknown", "mixed"} and "fp32" in ep
-    gpu = ctx.report.get("gpu") or {}
+    gpu = ctx.analysis.gpu or {}
     cc = gpu.get("compute_capability")
     no_tc = cc is not None and _cc_float(cc) < 7.0
     ev: list[str] = [f"GEMM/conv on CUDA cores: {fmt_ns(at_stake)} ({pct(share)} of GPU time"
@@ -303,5 +301,5 @@ def _cc_float(cc) -> float:
 
 def _is_build_cmd(ctx: Context) -> bool:
     """The trace captured a trtexec run that built the engine (so its flags are the build's)."""
-    cmd = getattr(getattr(ctx.inputs, "trace", None), "capture_command", None) or ""
+    cmd = ctx.analysis.capture_command
     return "trtexec" in cmd and bool(re.search(r"--(onnx|deploy|uff)\b", cmd))

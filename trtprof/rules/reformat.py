@@ -69,8 +69,8 @@ def reformat(ctx: Context) -> list[Finding]:
     rf_time = int(rf["time_ns"].sum())
     # Trace without layer ranges: fall back on reformat kernels by name.
     kernel_rows = None
-    if not len(rf) and ctx.frames is not None and ctx.frames.get("ktable") is not None:
-        kt = ctx.frames["ktable"]
+    if not len(rf) and ctx.analysis.trace is not None:
+        kt = ctx.analysis.trace.ktable
         kernel_rows = kt[kt["op_class"] == "reformat"]
         rf_time = int(kernel_rows["time_ns"].sum())
     share = rf_time / total
@@ -124,7 +124,7 @@ def reformat(ctx: Context) -> list[Finding]:
 
 def _io_reformats(ctx: Context, layers: pd.DataFrame, rf: pd.DataFrame) -> list[str]:
     """Reformat layers that read a network input or write a network output."""
-    bindings = set(getattr(getattr(ctx.inputs, "engine", None), "bindings", None) or [])
+    bindings = ctx.analysis.bindings
     out = []
     compute = layers[~layers["is_reformat"] & (layers["time_ns"].fillna(0) > 0)]
     first_compute = compute["order"].min() if len(compute) else None

@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from trtprof.analysis.result import TraceFacts
 from trtprof.rules import Context, Finding, rule
 from trtprof.rules._common import fmt_ns, pct, threshold
 from trtprof.analysis.window import TRT_DOMAIN, _union_length
+
+
+def _trace(ctx: Context) -> TraceFacts:
+    assert ctx.analysis.trace is not None   # a needs=("trace",) rule
+    return ctx.analysis.trace
 
 
 def _union(starts, ends) -> int:
@@ -49,10 +55,10 @@ def gpu_idle(ctx: Context) -> list[Finding]:
 
     Thresholds: min_idle (0.05 of the span), medium_idle (0.15), high_idle (0.35).
     """
-    if (ctx.report.get("metrics") or {}).get("untraced_graph_time_ns"):
+    if ctx.analysis.metrics.get("untraced_graph_time_ns"):
         return []   # whole-graph rows hide when the GPU is busy: idle time would be invented
-    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
-    win = ctx.frames["window"]
+    trace = _trace(ctx)
+    win = trace.window
     ops = win.in_window
     if len(ops) < 2:
         return []
@@ -78,7 +84,7 @@ def gpu_idle(ctx: Context) -> list[Finding]:
         if cov:
             explained.append(f"copies launched outside the inferences cover {fmt_ns(cov)} "
                              f"({pct(cov / idle)}) of the idle time")
-    nvtx = ctx.inputs.trace.nvtx
+    nvtx = trace.nvtx
     host = nvtx[(nvtx["domain"].astype(str) != TRT_DOMAIN) & (nvtx["end"] > nvtx["start"])]
     for name, g in host.groupby(host["name"].astype(str), observed=True):
         cov = _overlap(gaps, g["start"].to_numpy(), g["end"].to_numpy(), lo, hi)
@@ -109,9 +115,9 @@ def launch_overhead(ctx: Context) -> list[Finding]:
     Thresholds: tiny_ns (10000: a tiny kernel), min_kernels (20 per inference),
     min_idle (0.15 of the inference latency idle).
     """
-    assert ctx.frames is not None   # a needs=("trace",) rule: the report came with frames
-    win = ctx.frames["window"]
-    k = ctx.frames["kernels"]
+    trace = _trace(ctx)
+    win = trace.window
+    k = trace.kernels
     it = win.iterations
     if not len(it) or not len(k) or (k.get("graph_node_id", pd.Series([0])) != 0).any():
         return []
@@ -142,8 +148,8 @@ def launch_overhead(ctx: Context) -> list[Finding]:
 def cuda_graph_untraced(ctx: Context) -> list[Finding]:
     """CUDA graph launches traced as whole graphs: the kernels inside them are missing from
     the trace, so every number here undercounts. No thresholds."""
-    trace = ctx.inputs.trace
-    if not trace.graph_launches or (trace.gpu_ops["graph_node_id"] != 0).any():
+    trace = _trace(ctx)
+    if not trace.graph_launches or trace.graph_nodes_traced:
         return []
     return [Finding(
         kind="cuda_graph_untraced", severity="medium",
