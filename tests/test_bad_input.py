@@ -149,3 +149,19 @@ def test_exports_missing_tables_or_rows_never_crash(tmp_path, sql):
     res = run_subprocess("analyze", p, "--format", "json")
     assert res.returncode in (0, 2), res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_real_value_in_an_integer_column_is_a_clean_error(tmp_path):
+    """The page reader declines the table, the SQLite path names the column; the frame builds
+    still running when the error is reported must not crash the process (it did: SIGSEGV when
+    the reader's connections were closed under them, in most runs)."""
+    from conftest import REPO
+    p = tmp_path / "real.sqlite"
+    shutil.copy(REPO / "sample_traces" / "clean_fp16.sqlite", p)
+    con = sqlite3.connect(p)
+    con.execute("UPDATE CUPTI_ACTIVITY_KIND_KERNEL SET start = start + 0.5 WHERE rowid = 3")
+    con.commit(), con.close()
+    for _ in range(4):
+        res = run_subprocess("analyze", p)
+        _assert_clean_error(res, "real.sqlite")
+        assert "CUPTI_ACTIVITY_KIND_KERNEL.start" in res.stderr

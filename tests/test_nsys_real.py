@@ -120,17 +120,19 @@ def test_layer_times_match_nsys_stats(name, tmp_path):
         assert mine.get(n, 0) == pytest.approx(ref[n], rel=0.01), n
 
 
-@pytest.mark.parametrize("name, window", [
-    (VGG.format("2023.4.4"), 997),                                          # NVTX via textId
-    ("memfusion_resnet_trt_fp16_rtx3090__nsys2023.1.2_orig.sqlite", 7),     # inline NVTX text
+@pytest.mark.parametrize("name", [
+    VGG.format("2023.4.4"),                                          # NVTX via textId
+    "memfusion_resnet_trt_fp16_rtx3090__nsys2023.1.2_orig.sqlite",   # inline NVTX text
 ])
-def test_windowed_reads_give_the_same_trace(monkeypatch, name, window):
-    """Big tables are read in rowid windows (SQLite caps one string at 1e9 bytes): same result."""
+def test_sqlite_reads_give_the_same_trace(monkeypatch, name):
+    """The page reader and the plain SQLite path (files it declines) give one trace."""
     need_realdata()
     from trtprof.parsers.nsys import columns as nsys_columns
     path = NSYS_DIR / name
-    whole = read_nsys_sqlite(path)
-    monkeypatch.setattr(nsys_columns.Reader, "ROWID_WINDOW", window)
-    windowed = read_nsys_sqlite(path)
+    pages = read_nsys_sqlite(path)
+    monkeypatch.setattr(nsys_columns.Reader, "use_pages", False)
+    plain = read_nsys_sqlite(path)
     for attr in ("gpu_ops", "api", "nvtx"):
-        pd.testing.assert_frame_equal(getattr(whole, attr), getattr(windowed, attr))
+        pd.testing.assert_frame_equal(getattr(pages, attr), getattr(plain, attr))
+
+

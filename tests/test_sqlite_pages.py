@@ -279,8 +279,8 @@ def _equal(x, y) -> bool:
 
 
 def test_nvtx_frame_same_both_ways(tmp_path, monkeypatch):
-    # Inline texts and registered names mixed, read from the pages, through SQLite in one query
-    # and through SQLite window by window: one frame.
+    # Inline texts and registered names mixed, read from the pages and through SQLite: one
+    # frame.
     from trtprof.parsers.nsys.export import read_nsys_sqlite
     path = tmp_path / "n.sqlite"
     con = sqlite3.connect(path)
@@ -294,10 +294,8 @@ def test_nvtx_frame_same_both_ways(tmp_path, monkeypatch):
     con.commit()
     con.close()
     frames = []
-    for pages, window in ((True, None), (False, None), (False, 700)):
+    for pages in (True, False):
         monkeypatch.setattr(Reader, "use_pages", pages)
-        if window:
-            monkeypatch.setattr(Reader, "ROWID_WINDOW", window)
         frames.append(read_nsys_sqlite(path).nvtx)
     names = set(frames[0]["name"].astype(str))
     assert {"layer 0", "registered 1", ""} <= names

@@ -25,11 +25,6 @@ from trtprof.parsers.nsys import pages as sqlite_pages
 RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
 DOMAIN_CREATE = 75
 
-# Columns worth a MIN/MAX probe before reading: often one value for the whole table.
-_OFTEN_CONSTANT = {"deviceId", "globalPid", "graphNodeId", "originalGraphNodeId", "domainId",
-                   "textId", "(text IS NOT NULL)", "copyKind", "srcKind", "dstKind", "memKind",
-                   "syncType"}
-
 _PID_SHIFT = 24
 _PID_MASK = 0xFFFFFF
 
@@ -148,41 +143,17 @@ class Reader:
         have = self.columns(table)
         return bool(have) and all(c in have for c in cols)
 
-    # group_concat builds one string per column; SQLite caps strings at 1e9 bytes, so tables
-    # beyond a few million rows are read in windows of rowids (same order, same result).
-    ROWID_WINDOW = 4_000_000
-
     def ints(self, table: str, wanted: dict[str, tuple[str, int]],
-             where: RowFilter | None = None, text: str | None = None,
-             read: tuple[str, ...] = ()) -> tuple[Columns, Texts | None]:
-        """See ``_ints``: from the file's pages when the table allows, else through SQLite
-        (window by window for big tables)."""
+             where: RowFilter | None = None, text: str | None = None
+             ) -> tuple[Columns, Texts | None]:
+        """See ``_ints``: from the file's pages when the table allows (fast), else through
+        SQLite (plain, slower: files the page reader declines)."""
         if self.use_pages:
             try:
                 return self._page_ints(table, wanted, where, text)
             except sqlite_pages.Unsupported:
                 pass
-        where_sql = where.sql if where else ""
-        # Two queries: SQLite answers MIN(rowid) or MAX(rowid) alone from the b-tree's ends,
-        # but both in one SELECT with a scan of the whole table.
-        lo = self.con.execute(f"SELECT MIN(rowid) FROM {table}").fetchone()[0]
-        hi = self.con.execute(f"SELECT MAX(rowid) FROM {table}").fetchone()[0]
-        if lo is None or hi - lo < self.ROWID_WINDOW:
-            return self._ints(table, wanted, where_sql, text, read)
-        parts = []
-        for start in range(lo, hi + 1, self.ROWID_WINDOW):
-            cond = f"rowid BETWEEN {start} AND {start + self.ROWID_WINDOW - 1}"
-            parts.append(self._ints(table, wanted,
-                                    f"({where_sql}) AND {cond}" if where_sql else cond,
-                                    text, read))
-        cols = {a: np.concatenate([p[0][a] for p in parts]) for a in wanted}
-        texts = None
-        if text is not None and any(p[1] is not None for p in parts):
-            texts = joined_texts([p[1] if p[1] is not None else
-                                  (np.array([""], dtype=object),
-                                   np.zeros(len(p[0][next(iter(wanted))]), dtype=np.int64))
-                                  for p in parts])
-        return cols, texts
+        return self._ints(table, wanted, where.sql if where else "", text)
 
     def _page_ints(self, table: str, wanted: dict[str, tuple[str, int]],
                    where: RowFilter | None, text: str | None
@@ -238,84 +209,46 @@ class Reader:
         return out, values
 
     def _ints(self, table: str, wanted: dict[str, tuple[str, int]], where: str = "",
-              text: str | None = None, read: Sequence[str] = ()
-              ) -> tuple[Columns, Texts | None]:
+              text: str | None = None) -> tuple[Columns, Texts | None]:
         """Integer columns of the rows of ``table`` that match ``where``, as int64 arrays, and
         optionally one text column (NULL -> ''), interned: (distinct texts, each row's position
         among them), or None when that column is all NULL.
 
         ``wanted`` maps alias -> (column or expression, value for NULL and for an absent
-        column). Why not ``fetchall``: that builds one Python object per value (seconds per
-        million rows). Here SQLite formats each column as one text (``group_concat``) and numpy
-        parses it, both in C. All columns come from one query, so one pass over the table
-        (decoding the rows is a good part of the cost) and the columns line up by construction.
-        The same pass probes the columns that are often constant (MIN = MAX, no NULL: device,
-        process and graph node ids), which are then not formatted at all; one that is not
-        constant after all is read by a second query; ``read`` names aliases to read outright
-        (the caller expects them to vary).
+        column). A value that is not an integer is an error, never a guess.
         """
         have = self.columns(table)
         cond = f" WHERE {where}" if where else ""
         # An expression such as "(text IS NOT NULL)" is read like a column.
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
-        probed = [a for a, c in present.items() if c in _OFTEN_CONSTANT and a not in read]
-        read = [a for a in present if a not in probed]
-        sel = ["COUNT(*)"] + [self._concat(table, present[a], wanted[a][1]) for a in read]
-        sel += [f"MIN({present[a]}), MAX({present[a]}), "
-                + ("COUNT(*)" if self.not_null(table, present[a]) else f"COUNT({present[a]})")
-                for a in probed]
+        aliases = list(present)
+        if aliases:
+            bad = self.con.execute(
+                "SELECT " + ", ".join(f"TOTAL(typeof({present[a]}) NOT IN ('integer', 'null'))"
+                                      for a in aliases) + f" FROM {table}{cond}").fetchone()
+            for alias, n_bad in zip(aliases, bad):
+                if n_bad:
+                    raise sqlite3.DatabaseError(f"{table}.{alias}: {int(n_bad)} values are not "
+                                                "integers")
+        sel = [f"IFNULL({present[a]}, {int(wanted[a][1])})" for a in aliases]
         if text is not None:
-            sel += [f"group_concat(IFNULL({text}, ''), char(0))", f"COUNT({text})"]
-        row = self.con.execute(f"SELECT {', '.join(sel)} FROM {table}{cond}").fetchone()
-        n = int(row[0])
-        out = {a: self._parse(row[1 + i], n, f"{table}.{a}") for i, a in enumerate(read)}
-        pos = 1 + len(read)
-        again = []
-        for alias in probed:
-            lo, hi, count = row[pos:pos + 3]
-            pos += 3
-            if count == 0:
-                out[alias] = np.full(n, wanted[alias][1], dtype=np.int64)
-            elif count == n and lo == hi and isinstance(lo, int):
-                out[alias] = np.full(n, lo, dtype=np.int64)
-            else:
-                again.append(alias)
-        if again:
-            row2 = self.con.execute(
-                f"SELECT {', '.join(self._concat(table, present[a], wanted[a][1]) for a in again)} "
-                f"FROM {table}{cond}").fetchone()
-            out.update({a: self._parse(v, n, f"{table}.{a}") for a, v in zip(again, row2)})
+            sel.append(f"IFNULL({text}, '')")
+        rows = self.con.execute(f"SELECT {', '.join(sel) or 'NULL'} FROM {table}{cond}"
+                                ).fetchall()
+        n = len(rows)
+        cols = list(zip(*rows)) if rows else [()] * len(sel)
+        out = {a: np.array(cols[i], dtype=np.int64) for i, a in enumerate(aliases)}
         for alias, (_, null) in wanted.items():
             if alias not in present:
                 out[alias] = np.full(n, null, dtype=np.int64)
         texts = None
-        if text is not None and n and row[pos + 1]:
-            parts = row[pos].split("\x00")   # NUL: C strings (NVTX text) cannot contain it
-            if len(parts) != n:
-                raise sqlite3.DatabaseError(f"{table}.{text}: read {len(parts)} of {n} values")
+        if text is not None and n and self.con.execute(
+                f"SELECT COUNT({text}) FROM {table}{cond}").fetchone()[0]:
             index: dict[str, int] = {}
-            codes = np.fromiter((index.setdefault(v, len(index)) for v in parts),
+            codes = np.fromiter((index.setdefault(v, len(index)) for v in cols[-1]),
                                 dtype=np.int64, count=n)
             texts = (np.array(list(index), dtype=object), codes)
         return {a: out[a] for a in wanted}, texts
-
-    def _concat(self, table: str, col: str, null: int) -> str:
-        # NULL must become a value (group_concat skips NULLs, which would shift the columns).
-        # No CAST: INTEGER affinity stores integers as integers, and a stray real or text value
-        # makes the parse come up short, which _parse reports.
-        value = col if self.not_null(table, col) else f"IFNULL({col}, {int(null)})"
-        return f"group_concat({value}, ' ')"
-
-    @staticmethod
-    def _parse(text: str | None, n: int, what: str) -> np.ndarray:
-        try:
-            values = (np.fromstring(cast(str, text), dtype=np.int64, sep=" ") if n
-                      else np.zeros(0, dtype=np.int64))
-        except ValueError:     # numpy 2 refuses a text that is not all integers
-            values = None
-        if values is None or len(values) != n:   # a real or text value; never guess
-            raise sqlite3.DatabaseError(f"{what}: not all {n} values are integers")
-        return values
 
     @property
     def con(self) -> sqlite3.Connection:
@@ -400,18 +333,16 @@ def nvtx_columns(rd: Reader) -> tuple[dict, tuple | None] | None:
         f"AND ({end_tid} IS NULL OR {end_tid} = globalTid)",
         ("eventType", "end", "endGlobalTid", "globalTid"), _one_thread_ranges)
     # Registered strings (textId: what TensorRT writes) or inline text: a sample of the first
-    # ranges says which column to read in the main pass. Only a hint: whatever the sample missed
-    # is still read, by a second pass.
-    sample_text, sample_ids = rd.con.execute(
-        f"SELECT COUNT({text}), COUNT({text_id}) FROM "
-        f"(SELECT {text} AS text, {text_id} AS textId FROM {t} WHERE {where.sql} LIMIT 10000)"
-    ).fetchone()
+    # ranges says whether to read the text column in the main pass. Only a hint: whatever the
+    # sample missed is still read, by a second pass.
+    sample_text = rd.con.execute(
+        f"SELECT COUNT(text) FROM (SELECT {text} AS text FROM {t} WHERE {where.sql} LIMIT 10000)"
+    ).fetchone()[0]
     has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
     c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
                             "domain_id": ("domainId", 0), "text_id": ("textId", -1),
                             "has_text": (has_text, 0)},
-                        where, text="text" if text == "text" and sample_text else None,
-                        read=("text_id",) if sample_ids else ())
+                        where, text="text" if text == "text" and sample_text else None)
     if values is None and c["has_text"].any():
         values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
     # Parents before children when they start together, so "latest start" means innermost.
@@ -483,6 +414,7 @@ class TableReads:
     def __init__(self, reader: Reader):
         self.reader = reader
         self.jobs = {name: _Job(_READS[name], reader) for name in _READS}
+        self.abandoned = False      # set when frame builds may still use the connections
 
     def result(self, name: str):
         return self.jobs[name].result()
@@ -490,7 +422,7 @@ class TableReads:
     def close(self) -> None:
         # A read still running (the caller gave up on a bad input) keeps its connection; the
         # file is open read-only, and the process is about to report and exit.
-        if not any(job.is_alive() for job in self.jobs.values()):
+        if not self.abandoned and not any(job.is_alive() for job in self.jobs.values()):
             self.reader.close()
 
 

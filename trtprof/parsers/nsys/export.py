@@ -276,7 +276,13 @@ def _frames(reads: TableReads) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
             for name in ("gpu", "api", "nvtx")]
     # No waiting for the other builds when one fails (a bad input is reported at once).
     pool.shutdown(wait=False)
-    gpu_ops, api, nvtx = (job.result() for job in jobs)
+    try:
+        gpu_ops, api, nvtx = (job.result() for job in jobs)
+    except BaseException:
+        # The builds still running use the reader's connections: closing one under a running
+        # query crashes the process (SIGSEGV). They are left to finish and be collected.
+        reads.abandoned = True
+        raise
     return gpu_ops, api, nvtx
 
 
