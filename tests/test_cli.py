@@ -124,3 +124,40 @@ def test_reading_an_export_reports_its_page_reads(tmp_path):
     metered = [s for s in steps if getattr(s, "fraction", None) is not None]
     assert len(metered) == 1 and metered[0].startswith("reading kernels")
     assert metered[0].fraction() == 1.0            # every leaf page of the big tables read
+
+
+SAMPLE = __import__("conftest").REPO / "sample_traces" / "clean_fp16.sqlite"
+
+
+def test_output_file_format_from_its_extension(run_cli, tmp_path):
+    code, out, _ = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.md")
+    assert code == 0 and out == ""
+    md = (tmp_path / "r.md").read_text()
+    assert md.startswith("<!-- trtprof-report -->") and "### trtprof report" in md
+    code, _, _ = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.json")
+    assert code == 0 and json.loads((tmp_path / "r.json").read_text())["schema_version"] >= 2
+    # --format wins over the extension
+    code, _, _ = run_cli("analyze", SAMPLE, "--format", "json", "-o", tmp_path / "r.txt")
+    assert code == 0 and json.loads((tmp_path / "r.txt").read_text())["findings"] is not None
+    code, _, _ = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.txt")
+    assert code == 0 and "GEMM share" in (tmp_path / "r.txt").read_text()
+
+
+def test_output_file_with_an_unknown_extension_is_a_usage_error(run_cli, tmp_path):
+    code, _, err = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.xyz")
+    assert code == 2 and "r.xyz" in err and "--format" in err
+    assert not (tmp_path / "r.xyz").exists()
+
+
+def test_missing_extra_is_named_before_the_analysis(run_cli, tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+    import trtprof.analyze
+    monkeypatch.setattr(trtprof.analyze, "analyze",
+                        lambda *a, **k: pytest.fail("analysis ran before the extra check"))
+    code, _, err = run_cli("analyze", SAMPLE, "--html", tmp_path / "r.html")
+    assert code == 2 and "trtprof[html]" in err
+    code, _, err = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.html")
+    assert code == 2 and "trtprof[html]" in err

@@ -80,6 +80,7 @@ def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
 
 def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -> Inputs:
     """Detect and parse each input. At most one trace, one layer JSON, one profile, one log."""
+    from trtprof.parsers import TRACE_KINDS
     from trtprof.parsers.detect import detect_kind
     step = progress or (lambda _m: None)
     if not paths:
@@ -90,7 +91,7 @@ def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -
             path = Path(raw)
             kind = detect_kind(path)
             step(f"reading {path.name}")
-            if kind in ("nsys-sqlite", "nsys-rep"):
+            if kind in TRACE_KINDS:
                 if inputs.trace is not None:
                     raise UsageError(f"{path}: only one trace per analysis (got "
                                      f"{inputs.trace.path} already); use `trtprof compare` to "
@@ -110,37 +111,20 @@ def load_inputs(paths: Sequence[str | Path], progress: Progress | None = None) -
 
 
 def _read_trt_input(inputs: Inputs, path: Path, kind: str) -> tuple[str | None, list[str]]:
-    """Layer JSON, profile JSON, trtexec log or polygraphy output (one of each kind)."""
-    slot = {"layer-json": "engine", "engine": "engine", "profile-json": "profile",
-            "trtexec-log": "log", "polygraphy": "polygraphy", "engine-metadata": "metadata"}[kind]
+    """Layer JSON, profile JSON, trtexec log, polygraphy output or metadata (one of each kind;
+    build and profile metadata are merged)."""
+    from trtprof.parsers import PARSERS
+    parser = PARSERS[kind]
+    slot = parser.slot
     if getattr(inputs, slot) is not None and kind != "engine-metadata":
         raise UsageError(f"{path}: two inputs of kind {kind}; pass one per analysis")
-    obj: Any   # one parser's result (its type depends on the kind), stored in its slot
-    if kind == "layer-json":
-        from trtprof.parsers.layer_json import parse_layer_json
-        obj = parse_layer_json(path)
-    elif kind == "engine":
-        from trtprof.parsers.engine_file import parse_engine_file
-        obj = parse_engine_file(path)
-    elif kind == "profile-json":
-        from trtprof.parsers.profile_json import parse_profile_json
-        obj = parse_profile_json(path)
-    elif kind == "trtexec-log":
-        from trtprof.parsers.trtexec_log import parse_trtexec_log
-        obj = parse_trtexec_log(path)
-    elif kind == "engine-metadata":
-        from trtprof.parsers.trex_metadata import parse_metadata
-        obj = parse_metadata(path)
-        if inputs.metadata is not None:     # build + profile metadata: merge the two
-            prev = inputs.metadata
-            for f in ("device", "compute_capability", "sm_count"):
-                setattr(obj, f, getattr(obj, f) or getattr(prev, f))
-            obj.build_options = {**prev.build_options, **obj.build_options}
-            obj.build_flags = {**prev.build_flags, **obj.build_flags}
-            obj.perf = {**prev.perf, **obj.perf}
-            inputs.metadata = None
-    else:
-        from trtprof.parsers.polygraphy_log import parse_polygraphy_log
-        obj = parse_polygraphy_log(path)
+    obj: Any = parser.parse(path)   # its type depends on the kind; stored in its slot
+    if kind == "engine-metadata" and inputs.metadata is not None:
+        prev = inputs.metadata      # build + profile metadata: merge the two
+        for f in ("device", "compute_capability", "sm_count"):
+            setattr(obj, f, getattr(obj, f) or getattr(prev, f))
+        obj.build_options = {**prev.build_options, **obj.build_options}
+        obj.build_flags = {**prev.build_flags, **obj.build_flags}
+        obj.perf = {**prev.perf, **obj.perf}
     setattr(inputs, slot, obj)
     return getattr(obj, "trt_version", None), list(getattr(obj, "notes", []) or [])

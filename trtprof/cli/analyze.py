@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from trtprof.errors import UsageError
+from trtprof.reports import RENDERERS, Renderer, renderer_for
 
 if TYPE_CHECKING:
     from rich.status import Status
@@ -105,21 +106,27 @@ def write_output(text: str, out: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
 
 
-def render(report: dict, fmt: str, top: int) -> str:
-    if fmt == "json":
-        from trtprof.reports.json_report import render as render_json
-        return render_json(report)
-    if fmt == "markdown":
-        from trtprof.reports.markdown import render as render_markdown
-        return render_markdown(report, top=top)
-    from trtprof.reports.text import render as render_text
-    return render_text(report, top=top, color=sys.stdout.isatty())
+def choose_format(fmt: str | None, output: str | None) -> Renderer:
+    """--format when given, else the output file's extension, else text."""
+    if fmt:
+        return RENDERERS[fmt]
+    if output:
+        found = renderer_for(output)
+        if found is None:
+            known = ", ".join(e for r in RENDERERS.values() for e in r.extensions)
+            raise UsageError(f"-o {output}: cannot tell the format from the extension "
+                             f"({known}); give --format")
+        return found
+    return RENDERERS["text"]
 
 
 @click.command("analyze")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Output format on stdout.")
+@click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default=None,
+              help="Output format [default: from -o's extension, else text].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write the report here instead of stdout (format from the extension: "
+                   ".txt .json .md .html).")
 @click.option("--html", "html_out", type=click.Path(dir_okay=False),
               help="Also write a self-contained HTML report here.")
 @click.option("--save", type=click.Path(dir_okay=False),
@@ -133,7 +140,8 @@ def render(report: dict, fmt: str, top: int) -> str:
 @click.option("--config", type=click.Path(dir_okay=False),
               help="TOML file with [analyze] thresholds (also [tool.trtprof] in pyproject.toml).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress line.")
-def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, config, no_progress):
+def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, thresholds, config,
+                no_progress):
     """Analyse a TensorRT run: where the GPU time goes, and what to change.
 
     INPUTS: an Nsight Systems export (.sqlite, .sqlite.xz, or .nsys-rep/.qdrep when nsys is
@@ -145,7 +153,11 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
       trtprof analyze trace.sqlite
       trtprof analyze trace.sqlite layers.json build.log --html report.html
       trtprof analyze trace.nsys-rep --format json --save report.json
+      trtprof analyze trace.sqlite -o report.md
     """
+    renderer = choose_format(fmt, output)
+    for needed in [renderer] + ([RENDERERS["html"]] if html_out else []):
+        needed.check_available()
     # Start reading a trace's big tables now: SQLite works in background threads while the
     # analysis modules (pandas above all) are imported.
     from trtprof.parsers.nsys.columns import prefetch
@@ -162,17 +174,17 @@ def analyze_cmd(inputs, fmt, html_out, save, top, gemm_target, thresholds, confi
             opts.gemm_target = float(cfg["gemm_target"])
     opts.thresholds.update(parse_thresholds(thresholds))
     # Quiet when a machine reads the output (JSON into a pipe) or when asked to be.
-    progress = Progress(enabled=not no_progress and not (fmt == "json" and
-                                                         not sys.stdout.isatty()))
+    progress = Progress(enabled=not no_progress and not (renderer.name == "json" and not output
+                                                         and not sys.stdout.isatty()))
     try:
         report = analyze(list(inputs), opts, progress)
     finally:
         progress.close()
-    text = render(report, fmt, top)
+    color = not output and renderer.name == "text" and sys.stdout.isatty()
+    text = renderer.render(report, top=top, color=color)
     if save:
-        from trtprof.reports.json_report import render as to_json
-        Path(save).write_text(text if fmt == "json" else to_json(report), encoding="utf-8")
+        Path(save).write_text(text if renderer.name == "json" else
+                              RENDERERS["json"].render(report), encoding="utf-8")
     if html_out:
-        from trtprof.reports.html import render as to_html
-        Path(html_out).write_text(to_html(report), encoding="utf-8")
-    write_output(text, None)
+        Path(html_out).write_text(RENDERERS["html"].render(report), encoding="utf-8")
+    write_output(text, output)
