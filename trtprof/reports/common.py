@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from trtprof.report import iterations_of, per_inference
+
 
 def fmt_ns(ns) -> str:
     """Nanoseconds as a short human duration ("1.23 ms"); "-" when unknown."""
@@ -179,3 +181,24 @@ def precision_rank(change: dict) -> int:
     """Order precision changes: to fp32/mixed (fallbacks) first."""
     head = str(change.get("head_precision", "")).lower()
     return 0 if ("fp32" in head or "float" in head or "mixed" in head) else 1
+
+
+def finding_stake(report: dict, f: dict) -> list[str]:
+    """What a finding puts at stake, in the report's words: the time per inference when the
+    window's inference count is known (else the window total), its share, and the estimated
+    saving on the same basis."""
+    n = iterations_of(report)     # type: ignore[arg-type]
+
+    def time(ns) -> str:
+        if n and n > 1:
+            return f"{fmt_ns(per_inference(ns, n))} per inference"
+        return fmt_ns(ns)
+    out = []
+    if f.get("time_ns") is not None:
+        out.append(time(f["time_ns"]))
+    if f.get("share") is not None:
+        # each rule's share has its own basis (kernel time, an inference's span): no label
+        out.append(fmt_pct(f["share"]))
+    if f.get("saving_ns"):
+        out.append(f"saves ~{time(f['saving_ns'])}")
+    return out

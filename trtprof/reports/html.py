@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import PurePath
 
 from trtprof.reports import charts
-from trtprof.reports.common import (fmt_bytes, fmt_ns, fmt_pct, gemm_verdict, headline,
+from trtprof.reports.common import (finding_stake, fmt_bytes, fmt_ns, fmt_pct, gemm_verdict, headline,
                                     layer_time, short_name, top_layers)
 
 MAX_TABLE_ROWS = 5000     # beyond this the page gets slow and big; the JSON report has them all
@@ -116,15 +116,9 @@ def _names(label: str, names: list) -> str:
             f"<ul>{items}{more}</ul></details>")
 
 
-def _finding(f: dict) -> str:
+def _finding(report: dict, f: dict) -> str:
     sev = str(f.get("severity") or "info")
-    stake = []
-    if f.get("share") is not None:
-        stake.append(f"{fmt_pct(f['share'])} of kernel time")
-    if f.get("time_ns") is not None:
-        stake.append(fmt_ns(f["time_ns"]))
-    if f.get("saving_ns"):
-        stake.append(f"saves ~{fmt_ns(f['saving_ns'])}")
+    stake = finding_stake(report, f)
     evidence = "".join(f"<li>{_e(x)}</li>" for x in f.get("evidence") or [])
     parts = [f'<article class="finding sev-{_e(sev)}"><div class="head">'
              f'<span class="badge {_e(sev)}">{_e(sev)}</span><h3>{_e(f.get("title"))}</h3>'
@@ -142,7 +136,7 @@ def _finding(f: dict) -> str:
 
 def _findings(report: dict) -> str:
     findings = report.get("findings") or []
-    body = ("".join(_finding(f) for f in findings) if findings
+    body = ("".join(_finding(report, f) for f in findings) if findings
             else '<p class="none">No findings: nothing the rules check for stands out.</p>')
     return f'<section id="findings"><h2>Findings</h2>{body}</section>'
 

@@ -5,7 +5,7 @@ Every name and text from the inputs goes through ``trtprof.reports.md`` (code sp
 
 from __future__ import annotations
 
-from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline,
+from trtprof.reports.common import (finding_stake, fit, fmt_ns, fmt_pct, gemm_verdict, headline,
                                     layer_time, short_name, top_layers)
 from trtprof.reports.md import code, escape
 from trtprof.reports.md import prose as _prose
@@ -22,9 +22,9 @@ def _headline(report: dict) -> list[str]:
     return lines
 
 
-def _finding(i: int, f: dict) -> list[str]:
+def _finding(report: dict, i: int, f: dict) -> list[str]:
     names = list(f.get("layers") or []) + list(f.get("kernels") or [])
-    at_stake = fmt_pct(f["share"]) if f.get("share") is not None else fmt_ns(f.get("time_ns"))
+    at_stake = ", ".join(finding_stake(report, f)) or "?"
     # dict.get of a None key just gives the default; typeshed wants the key type
     sev = SEVERITY_BADGE.get(f.get("severity"), escape(f.get("severity") or "?"))  # type: ignore[arg-type]
     lines = [f"{i}. **{_prose(f.get('title', ''), names)}** ({sev}, {escape(at_stake)})",
@@ -99,7 +99,7 @@ def render(report: dict, *, top: int = 10) -> str:
     out += ["", f"#### Findings ({len(findings)})", ""]
     if findings:
         for i, f in enumerate(findings[:top], 1):
-            out += _finding(i, f)
+            out += _finding(report, i, f)
         if len(findings) > top:
             out.append(f"\n{len(findings) - top} more findings: see the full report.")
     else:

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from trtprof.reports.common import (fit, fmt_ns, fmt_pct, gemm_verdict, headline,
+from trtprof.reports.common import (finding_stake, fit, fmt_ns, fmt_pct, gemm_verdict, headline,
                                     layer_time, short_name, top_layers)
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -32,8 +32,7 @@ def _findings(report: dict, top: int) -> Table | Text:
     t = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
     t.add_column("sev", no_wrap=True)
     t.add_column("finding", overflow="fold")
-    key, label = layer_time(report)
-    t.add_column(label, justify="right", no_wrap=True)
+    t.add_column("at stake", justify="right")
     for f in findings[:top]:
         body = Text(f["title"], style="bold")
         body.append("\n" + f["message"])
@@ -41,9 +40,7 @@ def _findings(report: dict, top: int) -> Table | Text:
             body.append("\nfix: ", style="green")
             body.append(f["recommendation"])
         t.add_row(Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], "")), body,
-                  # a share over 100% (copies, idle time vs kernel time) reads better as time
-                  fmt_pct(f["share"]) if f.get("share") is not None and f["share"] <= 1
-                  else fmt_ns(f.get("time_ns")))
+                  "\n".join(finding_stake(report, f)) or "-")
     return t
 
 

@@ -286,7 +286,9 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
     return [Finding(
         kind="cuda_core_gemm", severity=sev, title=title,
         message=(f"{len(g) or len(kern)} GEMM/convolution {'layers' if len(g) else 'kernels'} "
-                 f"run on CUDA cores: {fmt_ns(at_stake)}, {pct(share)} of GPU time."),
+                 f"run on CUDA cores: {fmt_ns(at_stake)} ({pct(share)} of GPU time"
+                 + (f", {per_inference(ctx, at_stake)}" if per_inference(ctx, at_stake) else "")
+                 + ")."),
         layers=list(g["name"]), kernels=list(kern["name"]) if len(kern) else
         sorted({str(k) for k in g.get("top_kernel", pd.Series()).dropna()}),
         time_ns=at_stake, saving_ns=None, evidence=ev, recommendation=rec, share=share)]
