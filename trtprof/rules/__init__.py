@@ -1,7 +1,9 @@
 """Findings: a registry of rules, each a function of the analysed inputs.
 
 A rule has a stable id (its finding ``kind``, docs/CONTRACT.md), declares the data it needs, and
-returns ``Finding``s. Rules whose data is absent are listed as not evaluated, never silently
+comes in two parts: ``measure`` computes typed results from the ``Analysis`` (numbers, names,
+severity; no prose), ``words`` turns one result into a ``Finding`` (title, message, evidence,
+recommendation; no computing beyond formatting). Rules whose data is absent are listed as not evaluated, never silently
 skipped. Thresholds have defaults here and can be overridden (``--threshold``/config file).
 """
 
@@ -47,24 +49,45 @@ class Context:
         return self.thresholds.get(f"{rule}.{name}", default)
 
 
+@dataclass(frozen=True)
+class Words:
+    """What the words of a finding may know besides its result: how to say a window total per
+    inference."""
+    iterations: int | None            # inferences in the window
+
+    def per_inference(self, ns: float) -> str:
+        """'1.2 ms per inference' when the inference count is known, else ''."""
+        from trtprof.rules._common import fmt_ns
+        n = self.iterations
+        if not n:
+            return ""
+        return f"{fmt_ns(ns / n)} per inference" if n > 1 else f"{fmt_ns(ns)} per inference"
+
+
 @dataclass
 class Rule:
     id: str
     needs: tuple[str, ...]           # data kinds: trace, engine, log, nvtx, memcpy, ...
-    func: Callable[[Context], list[Finding]]
+    measure: Callable[[Context], list[Any]]     # typed results, one per finding
+    words: Callable[[Any, Words], Finding]      # one result -> its finding
     doc: str
     defaults: dict = field(default_factory=dict)
+
+    def run(self, ctx: Context) -> list[Finding]:
+        words = Words(iterations=ctx.analysis.iterations)
+        return [self.words(result, words) for result in self.measure(ctx)]
 
 
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(id: str, needs: tuple[str, ...], **defaults):
-    """Register ``func`` as the rule ``id``; ``defaults`` are its tunable thresholds."""
-    def deco(func):
-        REGISTRY[id] = Rule(id=id, needs=needs, func=func, doc=(func.__doc__ or "").strip(),
-                            defaults=defaults)
-        return func
+def rule(id: str, needs: tuple[str, ...], words: Callable[[Any, Words], Finding], **defaults):
+    """Register the decorated ``measure`` function as the rule ``id``, with ``words`` for its
+    findings; ``defaults`` are its tunable thresholds."""
+    def deco(measure):
+        REGISTRY[id] = Rule(id=id, needs=needs, measure=measure, words=words,
+                            doc=(measure.__doc__ or "").strip(), defaults=defaults)
+        return measure
     return deco
 
 
@@ -87,6 +110,6 @@ def evaluate(analysis: Analysis, thresholds: Mapping[str, Any]) -> tuple[list[di
             need = ", ".join(missing + ["|".join(a) for a in anyof if not set(a) & have])
             skipped.append({"rule": r.id, "reason": f"needs {need}"})
             continue
-        findings.extend(r.func(ctx))
+        findings.extend(r.run(ctx))
     findings.sort(key=lambda f: (-(f.time_ns or 0), SEVERITY_ORDER.get(f.severity, 9), f.kind))
     return [f.to_dict() for f in findings], skipped

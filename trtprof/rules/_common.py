@@ -50,14 +50,6 @@ def total_time(ctx: Context) -> int:
     return int(layers["time_ns"].fillna(0).sum()) if len(layers) else 0
 
 
-def per_inference(ctx: Context, ns: int) -> str:
-    """'1.2 ms per inference' when the inference count is known, else ''."""
-    n = ctx.analysis.iterations
-    if not n:
-        return ""
-    return f"{fmt_ns(ns / n)} per inference" if n > 1 else f"{fmt_ns(ns)} per inference"
-
-
 def layer_frame(ctx: Context) -> pd.DataFrame:
     """The one layer table (trtprof.analysis.layers.layer_table), in execution order."""
     return ctx.analysis.layers

@@ -3,12 +3,13 @@ away or remove."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from trtprof.rules import Context, Finding, rule
-from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_inference,
+from trtprof.rules import Context, Finding, Words, rule
+from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct,
                                    severity, threshold, total_time)
 
 POINTWISE = ("pointwise", "normalization")
@@ -45,9 +46,50 @@ def transpose_sandwiches(ctx: Context) -> list[tuple[str, list[str], str]]:
     return out
 
 
-@rule("transpose", needs=("any:trace|engine",), min_share=0.002, high_share=0.10,
-      medium_share=0.03)
-def transpose(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class Transposes:
+    time_ns: int
+    share: float
+    total_ns: int
+    saving_ns: int                # the permutations inside pairs
+    severity: str
+    layers: tuple[str, ...]       # permutation layers, execution order
+    largest: tuple[tuple[str, int], ...]
+    pairs: tuple[tuple[str, tuple[str, ...], str], ...]   # permutation, pointwise..., permutation
+    top_kernels: tuple[str, ...]
+
+
+def _transpose_words(r: Transposes, w: Words) -> Finding:
+    ev = [f"permutation layers: {len(r.layers)}, {fmt_ns(r.time_ns)} ({pct(r.share)} of GPU time)"]
+    for a, mid, b in r.pairs:
+        ev.append(f"{a} -> {' -> '.join(mid)} -> {b}")
+    for name, ns in r.largest:
+        ev.append(f"  {name}: {fmt_ns(ns)} ({pct(ns / r.total_ns)})")
+    rec = ("Remove transposes from the ONNX graph: pointwise ops (ReLU, Add, BN...) do not care "
+           "about layout, so a Transpose -> pointwise -> Transpose chain can lose both "
+           "transposes (onnx-graphsurgeon: reconnect the pointwise node to the first "
+           "Transpose's input and drop both nodes). Removing such pairs doubled FaceNet's "
+           "throughput in a known case." if r.pairs else
+           "Avoid layout transposes in the model (export channels-last consistently, fold "
+           "Transpose/Reshape chains with onnx-graphsurgeon or `polygraphy surgeon sanitize`), "
+           "so TensorRT can fuse the shuffle into its neighbours.")
+    per = w.per_inference(r.time_ns)
+    return Finding(
+        kind="transpose", severity=r.severity,
+        title=(f"{len(r.pairs)} transpose pair(s) around pointwise ops" if r.pairs else
+               f"Permutation kernels take {pct(r.share)} of GPU time"),
+        message=(f"{len(r.layers)} permutation layer(s) take {fmt_ns(r.time_ns)} "
+                 f"({pct(r.share)} of GPU time" + (f", {per}" if per else "") + ")"
+                 + (f"; {2 * len(r.pairs)} of them undo each other around a pointwise op"
+                    if r.pairs else "") + "."),
+        layers=list(r.layers) + [m for _, mid, _ in r.pairs for m in mid],
+        kernels=list(r.top_kernels), time_ns=r.time_ns, saving_ns=r.saving_ns or None,
+        evidence=ev, recommendation=rec, share=r.share)
+
+
+@rule("transpose", needs=("any:trace|engine",), words=_transpose_words, min_share=0.002,
+      high_share=0.10, medium_share=0.03)
+def transpose(ctx: Context) -> list[Transposes]:
     """Permutation (transpose/shuffle) kernels, above all pairs around a pointwise op
     (Transpose -> ReLU -> Transpose: both transposes can go). Permutations that TensorRT runs
     as reformat layers are reported by `reformat`.
@@ -65,34 +107,16 @@ def transpose(ctx: Context) -> list[Finding]:
         return []
     pairs = transpose_sandwiches(ctx)
     in_pairs = {n for a, _, b in pairs for n in (a, b)}
-    saving = int(perm.loc[perm["name"].isin(in_pairs), "time_ns"].sum())
-    ev = [f"permutation layers: {len(perm)}, {fmt_ns(t)} ({pct(share)} of GPU time)"]
-    for a, mid, b in pairs:
-        ev.append(f"{a} -> {' -> '.join(mid)} -> {b}")
-    for r in perm.sort_values("time_ns", ascending=False).head(10).to_dict("records"):
-        ev.append(f"  {r['name']}: {fmt_ns(r['time_ns'])} ({pct(r['time_ns'] / total)})")
-    rec = ("Remove transposes from the ONNX graph: pointwise ops (ReLU, Add, BN...) do not care "
-           "about layout, so a Transpose -> pointwise -> Transpose chain can lose both "
-           "transposes (onnx-graphsurgeon: reconnect the pointwise node to the first "
-           "Transpose's input and drop both nodes). Removing such pairs doubled FaceNet's "
-           "throughput in a known case." if pairs else
-           "Avoid layout transposes in the model (export channels-last consistently, fold "
-           "Transpose/Reshape chains with onnx-graphsurgeon or `polygraphy surgeon sanitize`), "
-           "so TensorRT can fuse the shuffle into its neighbours.")
+    big = perm.sort_values("time_ns", ascending=False).head(10)
     hi = threshold(ctx, "transpose", "high_share")
     med = threshold(ctx, "transpose", "medium_share")
-    per = per_inference(ctx, t)
-    return [Finding(
-        kind="transpose", severity=severity(share, hi, med),
-        title=(f"{len(pairs)} transpose pair(s) around pointwise ops" if pairs else
-               f"Permutation kernels take {pct(share)} of GPU time"),
-        message=(f"{len(perm)} permutation layer(s) take {fmt_ns(t)} ({pct(share)} of GPU time"
-                 + (f", {per}" if per else "") + ")"
-                 + (f"; {2 * len(pairs)} of them undo each other around a pointwise op"
-                    if pairs else "") + "."),
-        layers=list(perm["name"]) + [m for _, mid, _ in pairs for m in mid],
-        kernels=sorted({str(k) for k in perm.get("top_kernel", pd.Series()).dropna()}),
-        time_ns=t, saving_ns=saving or None, evidence=ev, recommendation=rec, share=share)]
+    return [Transposes(
+        time_ns=t, share=share, total_ns=total,
+        saving_ns=int(perm.loc[perm["name"].isin(in_pairs), "time_ns"].sum()),
+        severity=severity(share, hi, med), layers=tuple(perm["name"]),
+        largest=tuple(zip(big["name"], big["time_ns"])),
+        pairs=tuple((a, tuple(mid), b) for a, mid, b in pairs),
+        top_kernels=tuple(sorted({str(k) for k in perm.get("top_kernel", pd.Series()).dropna()})))]
 
 
 def _chains(ctx: Context) -> list[tuple[str, list[str]]]:
@@ -124,9 +148,65 @@ def _out_tensor(row) -> str | None:
     return outs[0].get("name") if isinstance(outs, list) and outs else None
 
 
-@rule("unfused", needs=("any:trace|engine",), min_share=0.005, high_share=0.10,
-      medium_share=0.03)
-def unfused(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class Unfused:
+    time_ns: int                  # the separate pointwise layers' time
+    share: float
+    severity: str
+    chains: tuple[tuple[str, tuple[str, ...], float], ...]   # conv/GEMM, its pointwise tail, ns
+
+
+@dataclass(frozen=True)
+class StandaloneQdq:
+    time_ns: int
+    share: float
+    total_ns: int
+    severity: str
+    layers: tuple[str, ...]
+    largest: tuple[tuple[str, int], ...]
+
+
+def _unfused_words(r: Unfused | StandaloneQdq, w: Words) -> Finding:
+    per = w.per_inference(r.time_ns)
+    if isinstance(r, StandaloneQdq):
+        return Finding(
+            kind="unfused", severity=r.severity,
+            title=f"{len(r.layers)} standalone Quantize/Dequantize layer(s)",
+            message=(f"{len(r.layers)} Q/DQ nodes run as their own reformat layers: "
+                     f"{fmt_ns(r.time_ns)} ({pct(r.share)} of GPU time"
+                     + (f", {per}" if per else "") + ")."),
+            layers=list(r.layers), kernels=[], time_ns=r.time_ns, saving_ns=None,
+            evidence=[f"{name}: {fmt_ns(ns)} ({pct(ns / r.total_ns)})" for name, ns in r.largest],
+            share=r.share,
+            recommendation=("Place Q/DQ so TensorRT can fold each QuantizeLinear into the "
+                            "layer that produces its input: quantize both inputs of "
+                            "residual Adds (the identity branch too), so the conv + Add "
+                            "writes INT8 directly, and quantize pooling inputs (NVIDIA "
+                            "TREx 'resnet-qat-residual' example). Q/DQ placement is done "
+                            "in pytorch-quantization / modelopt or with onnx-graphsurgeon."))
+    tail = [n for _, c, _ in r.chains for n in c]
+    return Finding(
+        kind="unfused", severity=r.severity,
+        title=f"{len(tail)} pointwise/normalization layer(s) not fused into their conv/GEMM",
+        message=(f"{len(r.chains)} conv/GEMM layer(s) are followed by {len(tail)} "
+                 f"separate pointwise/normalization layer(s) costing {fmt_ns(r.time_ns)} "
+                 f"({pct(r.share)} of GPU time" + (f", {per}" if per else "") + "); "
+                 "fused, they would cost almost nothing."),
+        layers=[h for h, _, _ in r.chains] + tail, kernels=[], time_ns=r.time_ns,
+        saving_ns=r.time_ns, share=r.share,
+        evidence=[f"{head} -> {' -> '.join(c)}: {fmt_ns(ns)} after the GEMM/conv"
+                  for head, c, ns in r.chains],
+        recommendation=("Let TensorRT fuse them: fold BatchNormalization into the conv "
+                        "weights before export (or `polygraphy surgeon sanitize "
+                        "--fold-constants`), keep the activation directly on the conv "
+                        "output (no Cast/Reshape/Transpose in between), and use "
+                        "activations TensorRT fuses (ReLU, Sigmoid, Tanh, LeakyReLU, "
+                        "GELU in recent versions)."))
+
+
+@rule("unfused", needs=("any:trace|engine",), words=_unfused_words, min_share=0.005,
+      high_share=0.10, medium_share=0.03)
+def unfused(ctx: Context) -> list[Unfused | StandaloneQdq]:
     """A conv/GEMM followed by separate pointwise/normalization kernels on its output (the
     conv + BN + ReLU pattern), and standalone Q/DQ layers TensorRT could not fold.
 
@@ -136,7 +216,7 @@ def unfused(ctx: Context) -> list[Finding]:
     total = total_time(ctx)
     if not len(layers) or not total:
         return []
-    out: list[Finding] = []
+    out: list[Unfused | StandaloneQdq] = []
     hi = threshold(ctx, "unfused", "high_share")
     med = threshold(ctx, "unfused", "medium_share")
     chains = _chains(ctx)
@@ -147,45 +227,18 @@ def unfused(ctx: Context) -> list[Finding]:
         t = int(times.reindex(tail).fillna(0).sum())
         share = t / total
         if share >= threshold(ctx, "unfused", "min_share"):
-            ev = [f"{head} -> {' -> '.join(c)}: {fmt_ns(times.reindex(c).sum())} after the "
-                  f"GEMM/conv" for head, c in chains]
-            per = per_inference(ctx, t)
-            out.append(Finding(
-                kind="unfused", severity=severity(share, hi, med),
-                title=f"{len(tail)} pointwise/normalization layer(s) not fused into their "
-                      "conv/GEMM",
-                message=(f"{len(chains)} conv/GEMM layer(s) are followed by {len(tail)} "
-                         f"separate pointwise/normalization layer(s) costing {fmt_ns(t)} "
-                         f"({pct(share)} of GPU time" + (f", {per}" if per else "") + "); "
-                         "fused, they would cost almost nothing."),
-                layers=[h for h, _ in chains] + tail, kernels=[], time_ns=t, saving_ns=t,
-                evidence=ev, share=share,
-                recommendation=("Let TensorRT fuse them: fold BatchNormalization into the conv "
-                                "weights before export (or `polygraphy surgeon sanitize "
-                                "--fold-constants`), keep the activation directly on the conv "
-                                "output (no Cast/Reshape/Transpose in between), and use "
-                                "activations TensorRT fuses (ReLU, Sigmoid, Tanh, LeakyReLU, "
-                                "GELU in recent versions).")))
+            out.append(Unfused(time_ns=t, share=share, severity=severity(share, hi, med),
+                               chains=tuple((h, tuple(c), times.reindex(c).sum())
+                                            for h, c in chains)))
     qdq = layers[(layers["reformat_origin"].astype(str) == "QDQ") &
                  (layers["time_ns"].fillna(0) > 0)]
     if len(qdq):
         t = int(qdq["time_ns"].sum())
         share = t / total
         if share >= threshold(ctx, "unfused", "min_share"):
-            ev = [f"{r['name']}: {fmt_ns(r['time_ns'])} ({pct(r['time_ns'] / total)})"
-                  for r in qdq.sort_values("time_ns", ascending=False).head(10).to_dict("records")]
-            per = per_inference(ctx, t)
-            out.append(Finding(
-                kind="unfused", severity=severity(share, hi, med),
-                title=f"{len(qdq)} standalone Quantize/Dequantize layer(s)",
-                message=(f"{len(qdq)} Q/DQ nodes run as their own reformat layers: {fmt_ns(t)} "
-                         f"({pct(share)} of GPU time" + (f", {per}" if per else "") + ")."),
-                layers=list(qdq["name"]), kernels=[], time_ns=t, saving_ns=None, evidence=ev,
-                share=share,
-                recommendation=("Place Q/DQ so TensorRT can fold each QuantizeLinear into the "
-                                "layer that produces its input: quantize both inputs of "
-                                "residual Adds (the identity branch too), so the conv + Add "
-                                "writes INT8 directly, and quantize pooling inputs (NVIDIA "
-                                "TREx 'resnet-qat-residual' example). Q/DQ placement is done "
-                                "in pytorch-quantization / modelopt or with onnx-graphsurgeon.")))
+            big = qdq.sort_values("time_ns", ascending=False).head(10)
+            out.append(StandaloneQdq(time_ns=t, share=share, total_ns=total,
+                                     severity=severity(share, hi, med),
+                                     layers=tuple(qdq["name"]),
+                                     largest=tuple(zip(big["name"], big["time_ns"]))))
     return out

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
-from trtprof.rules import Context, Finding, rule
-from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_inference,
-                                   threshold, total_time)
+from trtprof.rules import Context, Finding, Words, rule
+from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, threshold,
+                                   total_time)
 
 
 def _op_shares(ctx: Context) -> dict[str, float]:
@@ -22,8 +23,38 @@ def _op_shares(ctx: Context) -> dict[str, float]:
     return {cast(str, k): float(v) for k, v in s.items() if v > 0 and k not in ("None", "nan")}
 
 
-@rule("low_gemm_share", needs=("any:trace|engine",), medium_gap=0.15, high_gap=0.40)
-def low_gemm_share(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class LowGemm:
+    gemm_share: float
+    target: float
+    rest_ns: int                              # GPU time outside GEMM/conv/attention
+    severity: str
+    rest: tuple[tuple[str, float], ...]       # op class, share; largest first
+    layers: tuple[tuple[str, float, str], ...]   # the largest non-GEMM layers: name, ns, class
+
+
+def _low_gemm_words(r: LowGemm, w: Words) -> Finding:
+    ev = [f"GEMM share {pct(r.gemm_share)} vs target {pct(r.target)}"]
+    ev += [f"{k}: {pct(v)}" for k, v in r.rest[:6]]
+    ev += [f"  {name}: {fmt_ns(ns)} ({op})" for name, ns, op in r.layers[:5]]
+    per = w.per_inference(r.rest_ns)
+    return Finding(
+        kind="low_gemm_share", severity=r.severity,
+        title=f"GEMM share {pct(r.gemm_share)} is under the {pct(r.target)} target",
+        message=(f"Only {pct(r.gemm_share)} of GPU time is GEMM/conv/attention; the other "
+                 f"{fmt_ns(r.rest_ns)}" + (f" ({per})" if per else "") + " goes to "
+                 + ", ".join(f"{k} {pct(v)}" for k, v in r.rest[:3]) + "."),
+        layers=[name for name, _, _ in r.layers[:10]], kernels=[], time_ns=r.rest_ns,
+        saving_ns=None, evidence=ev, share=1 - r.gemm_share,
+        recommendation=("Work on the largest non-GEMM classes first (see the reformat, "
+                        "transpose, unfused and int8_fallback findings for the causes this "
+                        "report can name). Memory-bound ops cost less in lower precision "
+                        "(--fp16/--int8) and disappear when fused."))
+
+
+@rule("low_gemm_share", needs=("any:trace|engine",), words=_low_gemm_words, medium_gap=0.15,
+      high_gap=0.40)
+def low_gemm_share(ctx: Context) -> list[LowGemm]:
     """GEMM share ((gemm + convolution + attention) time / GPU time) under the target
     (--gemm-target, 0.90 by default), with what makes up the rest.
 
@@ -42,27 +73,13 @@ def low_gemm_share(ctx: Context) -> list[Finding]:
         return []
     rest = sorted(((k, v) for k, v in shares.items() if k not in GEMM_CLASSES),
                   key=lambda kv: -kv[1])
-    t_rest = int(round((1 - gemm) * total))
     gap = target - gemm
     sev = "high" if gap >= threshold(ctx, "low_gemm_share", "high_gap") else \
         "medium" if gap >= threshold(ctx, "low_gemm_share", "medium_gap") else "low"
     layers = layer_frame(ctx)
     other = layers[~layers["op_class"].astype(str).isin(GEMM_CLASSES) &
                    (layers["time_ns"].fillna(0) > 0)].sort_values("time_ns", ascending=False)
-    ev = [f"GEMM share {pct(gemm)} vs target {pct(target)}"]
-    ev += [f"{k}: {pct(v)}" for k, v in rest[:6]]
-    ev += [f"  {r['name']}: {fmt_ns(r['time_ns'])} ({r['op_class']})"
-           for r in other.head(5).to_dict("records")]
-    per = per_inference(ctx, t_rest)
-    return [Finding(
-        kind="low_gemm_share", severity=sev,
-        title=f"GEMM share {pct(gemm)} is under the {pct(target)} target",
-        message=(f"Only {pct(gemm)} of GPU time is GEMM/conv/attention; the other "
-                 f"{fmt_ns(t_rest)}" + (f" ({per})" if per else "") + " goes to "
-                 + ", ".join(f"{k} {pct(v)}" for k, v in rest[:3]) + "."),
-        layers=list(other["name"].head(10)), kernels=[], time_ns=t_rest, saving_ns=None,
-        evidence=ev, share=1 - gemm,
-        recommendation=("Work on the largest non-GEMM classes first (see the reformat, "
-                        "transpose, unfused and int8_fallback findings for the causes this "
-                        "report can name). Memory-bound ops cost less in lower precision "
-                        "(--fp16/--int8) and disappear when fused."))]
+    top = other.head(10)
+    return [LowGemm(gemm_share=gemm, target=target, rest_ns=int(round((1 - gemm) * total)),
+                    severity=sev, rest=tuple(rest),
+                    layers=tuple(zip(top["name"], top["time_ns"], top["op_class"])))]

@@ -9,8 +9,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from trtprof.rules import Context, Finding, rule
-from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct, per_inference,
+from trtprof.rules import Context, Finding, Words, rule
+from trtprof.rules._common import (GEMM_CLASSES, fmt_ns, layer_frame, pct,
                                    precision_of, reformat_target, severity, threshold, total_time)
 
 FLOAT_PRECISIONS = ("fp32", "fp16", "bf16")
@@ -89,8 +89,75 @@ def fallback_analysis(ctx: Context) -> Fallback | None:
     return ctx.cache["fallback"]
 
 
-@rule("int8_fallback", needs=("any:trace|engine",), high_share=0.10, medium_share=0.03)
-def int8_fallback(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class FallbackFinding:
+    why: tuple[str, ...]                      # why this is an INT8 engine
+    total_ns: int                             # the share's basis (0: no layer times)
+    at_stake_ns: int                          # fallback layers + their reformats
+    reformat_ns: int                          # what removing the reformats saves
+    share: float | None
+    severity: str
+    layers: tuple[tuple[str, str, float | None, str | None], ...]   # name, precision, ns, kernel
+    reformats: tuple[tuple[str, float | None], ...]                 # name, ns
+    missing_scales: tuple[str, ...]
+    qat: bool                                 # explicitly quantized (Q/DQ) network
+    fp16_flag: bool                           # built with --fp16 or --best
+    kernels: tuple[str, ...]
+
+
+def _int8_words(r: FallbackFinding, w: Words) -> Finding:
+    total = r.total_ns
+    ev = list(r.why)
+    for name, prec, t, kernel in r.layers:
+        ev.append(f"{name}: {prec.upper()}"
+                  + (f", {fmt_ns(t)} ({pct(t / total)})" if t == t and t is not None and total
+                     else "")
+                  + (f", kernel {str(kernel)[:70]}" if kernel else ""))
+    for name, t in r.reformats:
+        ev.append(f"reformat {name}: {fmt_ns(t)}")
+    if r.missing_scales:
+        shown = ", ".join(r.missing_scales[:8])
+        ev.append(f"log: {len(r.missing_scales)} tensors have no INT8 scale "
+                  f"(\"Missing scale and zero-point\"): {shown}"
+                  + (" ..." if len(r.missing_scales) > 8 else ""))
+    parts = []
+    if r.qat:
+        parts.append("This is an explicitly quantized (Q/DQ) network: TensorRT runs a layer in "
+                     "INT8 only where Q/DQ nodes surround it. Insert QuantizeLinear/"
+                     "DequantizeLinear pairs on the inputs of these layers (pytorch-quantization "
+                     "or onnx-graphsurgeon); for pooling, quantize its input so it runs in INT8.")
+    else:
+        parts.append("Give these tensors INT8 scales: calibrate with data that reaches them "
+                     "(or set dynamic ranges), then check the build log has no \"Missing scale\" "
+                     "warnings. Where an INT8 kernel exists you can force it with "
+                     "`--precisionConstraints=obey --layerPrecisions=<layer>:int8`.")
+    precs = {prec for _, prec, _, _ in r.layers}
+    if not r.fp16_flag and "fp32" in precs:
+        parts.append("Layers that must stay in floating point should at least run in FP16: add "
+                     "--fp16 (or build with --best).")
+    if any(re.search("softmax|norm", str(name), re.I) for name, _, _, _ in r.layers):
+        parts.append("Softmax/normalization layers are often kept in float on purpose for "
+                     "accuracy; check accuracy before forcing them to INT8.")
+    per = w.per_inference(r.at_stake_ns) if r.at_stake_ns else ""
+    n_rf = len(r.reformats)
+    return Finding(
+        kind="int8_fallback", severity=r.severity,
+        title=f"{len(r.layers)} layer(s) of an INT8 engine run in floating point",
+        message=(f"{len(r.layers)} compute layer(s) run in "
+                 f"{'/'.join(sorted({p.upper() for p in precs}))} inside an INT8 "
+                 f"engine" + (f", with {n_rf} reformat layer(s) converting to and from INT8 "
+                              f"around them" if n_rf else "")
+                 + (f": {fmt_ns(r.at_stake_ns)} ({pct(r.share)} of GPU time"
+                    + (f", {per}" if per else "") + ")" if total else "") + "."),
+        layers=[name for name, _, _, _ in r.layers] + [name for name, _ in r.reformats],
+        kernels=list(r.kernels),
+        time_ns=r.at_stake_ns if total else None, saving_ns=r.reformat_ns if total else None,
+        evidence=ev, recommendation=" ".join(parts), share=r.share)
+
+
+@rule("int8_fallback", needs=("any:trace|engine",), words=_int8_words, high_share=0.10,
+      medium_share=0.03)
+def int8_fallback(ctx: Context) -> list[FallbackFinding]:
     """In an INT8 engine (INT8 kernels, --int8/--best, or Int8 formats), the compute layers that
     run in FP32/FP16, with the reformatters around them and the log's missing-scale warnings.
 
@@ -102,61 +169,24 @@ def int8_fallback(ctx: Context) -> list[Finding]:
     layers = layer_frame(ctx)
     total = total_time(ctx)
     rf = layers[layers["name"].isin(fa.reformats)]
-    t_layers = int(fa.frame["time_ns"].fillna(0).sum())
     t_rf = int(rf["time_ns"].fillna(0).sum())
-    at_stake = t_layers + t_rf
+    at_stake = int(fa.frame["time_ns"].fillna(0).sum()) + t_rf
     share = at_stake / total if total else None
-    ev = list(fa.evidence)
-    for r in fa.frame.to_dict("records"):
-        t = r.get("time_ns")
-        ev.append(f"{r['name']}: {r['prec'].upper()}"
-                  + (f", {fmt_ns(t)} ({pct(t / total)})" if t == t and t is not None and total
-                     else "")
-                  + (f", kernel {str(r['top_kernel'])[:70]}" if r.get("top_kernel") else ""))
-    for r in rf.to_dict("records"):
-        ev.append(f"reformat {r['name']}: {fmt_ns(r['time_ns'])}")
-    if fa.missing_scales:
-        shown = ", ".join(fa.missing_scales[:8])
-        ev.append(f"log: {len(fa.missing_scales)} tensors have no INT8 scale "
-                  f"(\"Missing scale and zero-point\"): {shown}"
-                  + (" ..." if len(fa.missing_scales) > 8 else ""))
-    qat = (layers["reformat_origin"].astype(str) == "QDQ").any() or \
-        layers["name"].astype(str).str.contains("QuantizeLinear|DequantizeLinear").any()
+    qat = bool((layers["reformat_origin"].astype(str) == "QDQ").any() or
+               layers["name"].astype(str).str.contains("QuantizeLinear|DequantizeLinear").any())
     flags = _flags(ctx)
-    parts = []
-    if qat:
-        parts.append("This is an explicitly quantized (Q/DQ) network: TensorRT runs a layer in "
-                     "INT8 only where Q/DQ nodes surround it. Insert QuantizeLinear/"
-                     "DequantizeLinear pairs on the inputs of these layers (pytorch-quantization "
-                     "or onnx-graphsurgeon); for pooling, quantize its input so it runs in INT8.")
-    else:
-        parts.append("Give these tensors INT8 scales: calibrate with data that reaches them "
-                     "(or set dynamic ranges), then check the build log has no \"Missing scale\" "
-                     "warnings. Where an INT8 kernel exists you can force it with "
-                     "`--precisionConstraints=obey --layerPrecisions=<layer>:int8`.")
-    if not flags.get("fp16") and not flags.get("best") and \
-            (fa.frame["prec"] == "fp32").any():
-        parts.append("Layers that must stay in floating point should at least run in FP16: add "
-                     "--fp16 (or build with --best).")
-    if fa.frame["name"].astype(str).str.contains("softmax|norm", case=False).any():
-        parts.append("Softmax/normalization layers are often kept in float on purpose for "
-                     "accuracy; check accuracy before forcing them to INT8.")
     hi = threshold(ctx, "int8_fallback", "high_share")
     med = threshold(ctx, "int8_fallback", "medium_share")
-    per = per_inference(ctx, at_stake) if at_stake else ""
-    return [Finding(
-        kind="int8_fallback", severity=severity(share, hi, med) if total else "medium",
-        title=f"{len(fa.layers)} layer(s) of an INT8 engine run in floating point",
-        message=(f"{len(fa.layers)} compute layer(s) run in "
-                 f"{'/'.join(sorted({p.upper() for p in fa.frame['prec']}))} inside an INT8 "
-                 f"engine" + (f", with {len(rf)} reformat layer(s) converting to and from INT8 "
-                              f"around them" if len(rf) else "")
-                 + (f": {fmt_ns(at_stake)} ({pct(share)} of GPU time"
-                            + (f", {per}" if per else "") + ")" if total else "") + "."),
-        layers=fa.layers + list(rf["name"]),
-        kernels=sorted({str(k) for k in fa.frame.get("top_kernel", pd.Series()).dropna()}),
-        time_ns=at_stake if total else None, saving_ns=t_rf if total else None,
-        evidence=ev, recommendation=" ".join(parts), share=share)]
+    rows = fa.frame.to_dict("records")
+    return [FallbackFinding(
+        why=tuple(fa.evidence), total_ns=total, at_stake_ns=at_stake, reformat_ns=t_rf,
+        share=share, severity=severity(share, hi, med) if total else "medium",
+        layers=tuple((r["name"], r["prec"], r.get("time_ns"), r.get("top_kernel"))
+                     for r in rows),
+        reformats=tuple((r["name"], r["time_ns"]) for r in rf.to_dict("records")),
+        missing_scales=tuple(fa.missing_scales), qat=qat,
+        fp16_flag=bool(flags.get("fp16") or flags.get("best")),
+        kernels=tuple(sorted({str(k) for k in fa.frame.get("top_kernel", pd.Series()).dropna()})))]
 
 
 def _gemm_layers(ctx: Context) -> pd.DataFrame:
@@ -201,9 +231,69 @@ def _cause(row: dict, fp32_build: bool) -> str | None:
     return None
 
 
-@rule("cuda_core_gemm", needs=("any:trace|engine",), min_share=0.01, high_share=0.10,
-      medium_share=0.03)
-def cuda_core_gemm(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class CudaCoreGemm:
+    time_ns: int
+    share: float
+    total_ns: int
+    severity: str
+    layers: tuple[str, ...]
+    kernels: tuple[str, ...]              # the finding's kernel list
+    by_kernel: bool                       # no layer times: counted by kernel name
+    kernel_rows: tuple[tuple[str, int, int, str], ...]   # name, launches, ns, precision (top 6)
+    causes: tuple[tuple[str, tuple[str, ...]], ...]      # cause, layers
+    fp32_build: bool
+    build_cmd_without_flags: bool         # a trtexec build command with no precision flag
+    no_tensor_cores: bool
+    gpu_name: str
+    compute_capability: str | None
+
+
+def _cuda_core_words(r: CudaCoreGemm, w: Words) -> Finding:
+    per = w.per_inference(r.time_ns)
+    ev: list[str] = [f"GEMM/conv on CUDA cores: {fmt_ns(r.time_ns)} ({pct(r.share)} of GPU time"
+                     + (f", {per}" if per else "") + ")"]
+    for name, count, ns, prec in r.kernel_rows:
+        ev.append(f"{name[:90]}: {count} launches, {fmt_ns(ns)} "
+                  f"({pct(ns / r.total_ns)}), {prec}")
+    for c, names in r.causes:
+        ev.append(f"{c}: {len(names)} layer(s), e.g. {names[0]}")
+    if r.fp32_build:
+        ev.append("every GEMM/conv kernel is FP32"
+                  + (" and the trtexec command has no --fp16/--int8/--best"
+                     if r.build_cmd_without_flags else ""))
+    if r.no_tensor_cores:
+        title = f"GEMM/conv run on CUDA cores: {r.gpu_name} has no Tensor Cores"
+        rec = (f"sm {r.compute_capability} has no Tensor Cores. On this GPU, INT8 (--int8 with "
+               "calibration, DP4A kernels) is the way to faster convolutions; FP16 math is slow "
+               "on most Pascal parts. Tensor Cores need Volta (sm 7.0) or newer.")
+    else:
+        title = f"{pct(r.share)} of GPU time is GEMM/conv math on CUDA cores"
+        if r.fp32_build:
+            rec = ("The engine was built in FP32, so its convolutions/GEMMs use FP32 CUDA-core "
+                   "kernels. Rebuild with --fp16 (or --int8 with calibration, or --best) so "
+                   "TensorRT can pick Tensor Core kernels; keep accuracy-sensitive layers in "
+                   "FP32 with --precisionConstraints=obey --layerPrecisions=<layer>:fp32.")
+        else:
+            rec = ("Let these layers reach Tensor Cores: pad channel counts to multiples of 8 "
+                   "(FP16) or 16/32 (INT8), check the layers are not forced to FP32 "
+                   "(--layerPrecisions), and build with --fp16/--int8.")
+        if any("GEMV" in c for c, _ in r.causes):
+            rec += (" Batch-1 fully connected layers run as GEMV (memory-bound): batching "
+                    "requests helps more than precision there.")
+    n = len(r.kernels) if r.by_kernel else len(r.layers)
+    return Finding(
+        kind="cuda_core_gemm", severity=r.severity, title=title,
+        message=(f"{n} GEMM/convolution {'kernels' if r.by_kernel else 'layers'} "
+                 f"run on CUDA cores: {fmt_ns(r.time_ns)} ({pct(r.share)} of GPU time"
+                 + (f", {per}" if per else "") + ")."),
+        layers=list(r.layers), kernels=list(r.kernels), time_ns=r.time_ns, saving_ns=None,
+        evidence=ev, recommendation=rec, share=r.share)
+
+
+@rule("cuda_core_gemm", needs=("any:trace|engine",), words=_cuda_core_words, min_share=0.01,
+      high_share=0.10, medium_share=0.03)
+def cuda_core_gemm(ctx: Context) -> list[CudaCoreGemm]:
     """GEMM/convolution/attention time on CUDA cores instead of Tensor Cores, with the likely
     cause: GPU without Tensor Cores, FP32 build, channels not a multiple of 8 (FP16) / 16 (INT8),
     depthwise convolution, batch-1 GEMV. Layers of INT8 fallback are left to int8_fallback.
@@ -232,7 +322,6 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
         return []
     share = at_stake / total
     prec_share = ctx.analysis.metrics.get("precision_share") or {}
-    flags = _flags(ctx)
     if not ctx.analysis.engine_only:
         fp32_build = set(prec_share) <= {"fp32", "unknown", "none"} and "fp32" in prec_share
     else:
@@ -240,58 +329,27 @@ def cuda_core_gemm(ctx: Context) -> list[Finding]:
         fp32_build = bool(ep) and ep <= {"fp32", "unknown", "mixed"} and "fp32" in ep
     gpu = ctx.analysis.gpu or {}
     cc = gpu.get("compute_capability")
-    no_tc = cc is not None and _cc_float(cc) < 7.0
-    ev: list[str] = [f"GEMM/conv on CUDA cores: {fmt_ns(at_stake)} ({pct(share)} of GPU time"
-                     + (f", {per_inference(ctx, at_stake)}" if per_inference(ctx, at_stake)
-                        else "") + ")"]
     causes: dict[str, list[str]] = {}
-    r: Any   # a record dict here, a row namedtuple below
     for r in g.to_dict("records"):
         c = _cause(r, fp32_build)
         if c:
             causes.setdefault(c, []).append(r["name"])
-    if len(kern):
-        for r in kern.head(6).itertuples():
-            ev.append(f"{r.name[:90]}: {r.count} launches, {fmt_ns(r.time_ns)} "
-                      f"({pct(r.time_ns / total)}), {r.precision}")
-    for c, names in causes.items():
-        ev.append(f"{c}: {len(names)} layer(s), e.g. {names[0]}")
-    if fp32_build:
-        ev.append("every GEMM/conv kernel is FP32"
-                  + (" and the trtexec command has no --fp16/--int8/--best"
-                     if _is_build_cmd(ctx) and not flags else ""))
-    if no_tc:
-        sev = "info"
-        title = f"GEMM/conv run on CUDA cores: {gpu.get('name', 'this GPU')} has no Tensor Cores"
-        rec = (f"sm {cc} has no Tensor Cores. On this GPU, INT8 (--int8 with calibration, DP4A "
-               "kernels) is the way to faster convolutions; FP16 math is slow on most Pascal "
-               "parts. Tensor Cores need Volta (sm 7.0) or newer.")
-    else:
-        hi = threshold(ctx, "cuda_core_gemm", "high_share")
-        med = threshold(ctx, "cuda_core_gemm", "medium_share")
-        sev = severity(share, hi, med)
-        title = f"{pct(share)} of GPU time is GEMM/conv math on CUDA cores"
-        if fp32_build:
-            rec = ("The engine was built in FP32, so its convolutions/GEMMs use FP32 CUDA-core "
-                   "kernels. Rebuild with --fp16 (or --int8 with calibration, or --best) so "
-                   "TensorRT can pick Tensor Core kernels; keep accuracy-sensitive layers in "
-                   "FP32 with --precisionConstraints=obey --layerPrecisions=<layer>:fp32.")
-        else:
-            rec = ("Let these layers reach Tensor Cores: pad channel counts to multiples of 8 "
-                   "(FP16) or 16/32 (INT8), check the layers are not forced to FP32 "
-                   "(--layerPrecisions), and build with --fp16/--int8.")
-        if any("GEMV" in c for c in causes):
-            rec += (" Batch-1 fully connected layers run as GEMV (memory-bound): batching "
-                    "requests helps more than precision there.")
-    return [Finding(
-        kind="cuda_core_gemm", severity=sev, title=title,
-        message=(f"{len(g) or len(kern)} GEMM/convolution {'layers' if len(g) else 'kernels'} "
-                 f"run on CUDA cores: {fmt_ns(at_stake)} ({pct(share)} of GPU time"
-                 + (f", {per_inference(ctx, at_stake)}" if per_inference(ctx, at_stake) else "")
-                 + ")."),
-        layers=list(g["name"]), kernels=list(kern["name"]) if len(kern) else
-        sorted({str(k) for k in g.get("top_kernel", pd.Series()).dropna()}),
-        time_ns=at_stake, saving_ns=None, evidence=ev, recommendation=rec, share=share)]
+    no_tc = cc is not None and _cc_float(cc) < 7.0
+    hi = threshold(ctx, "cuda_core_gemm", "high_share")
+    med = threshold(ctx, "cuda_core_gemm", "medium_share")
+    return [CudaCoreGemm(
+        time_ns=at_stake, share=share, total_ns=total,
+        severity="info" if no_tc else severity(share, hi, med),
+        layers=tuple(g["name"]),
+        kernels=tuple(kern["name"]) if len(kern) else
+        tuple(sorted({str(k) for k in g.get("top_kernel", pd.Series()).dropna()})),
+        by_kernel=not len(g),
+        kernel_rows=tuple((k.name, k.count, k.time_ns, k.precision)
+                          for k in kern.head(6).itertuples()) if len(kern) else (),
+        causes=tuple((c, tuple(n)) for c, n in causes.items()),
+        fp32_build=fp32_build, build_cmd_without_flags=_is_build_cmd(ctx) and not _flags(ctx),
+        no_tensor_cores=no_tc, gpu_name=str(gpu.get("name", "this GPU")),
+        compute_capability=cc)]
 
 
 def _cc_float(cc) -> float:

@@ -4,11 +4,12 @@ conversion, with what TensorRT's layer names and the engine's I/O formats say ab
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
-from trtprof.rules import Context, Finding, rule
-from trtprof.rules._common import (fmt_ns, layer_frame, pct, per_inference, reformat_target,
+from trtprof.rules import Context, Finding, Words, rule
+from trtprof.rules._common import (fmt_ns, layer_frame, pct, reformat_target,
                                    severity, tensor_format, threshold, total_time)
 
 _CTYPE = {"float": "Float", "__half": "Half", "half": "Half", "signed char": "Int8",
@@ -48,9 +49,67 @@ def _claimed_by_fallback(ctx: Context) -> set[str]:
     return set(fa.reformats) if fa is not None else set()
 
 
-@rule("reformat", needs=("any:trace|engine",), min_share=0.001, high_share=0.10,
-      medium_share=0.03)
-def reformat(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class Reformats:
+    time_ns: int
+    share: float
+    total_ns: int                 # the share's basis
+    severity: str
+    # by layer (engine or NVTX names) ...
+    conversions: tuple[tuple[str, int, int], ...]     # conversion, layers, ns; largest first
+    layers: tuple[tuple[str, int], ...]               # reformat layer, ns; execution order
+    largest: tuple[tuple[str, int], ...]              # the 12 largest of them
+    top_kernels: tuple[str, ...]
+    # ... or, without layer ranges, by kernel name: name, launches, ns, conversion
+    kernel_rows: tuple[tuple[str, int, int, str], ...] | None
+    claimed: int                  # reformats counted by int8_fallback instead
+    io_layers: tuple[str, ...]    # reformats of the network's inputs/outputs
+
+
+def _reformat_words(r: Reformats, w: Words) -> Finding:
+    evidence: list[str] = []
+    kernels: list[str] = []
+    names: list[str] = []
+    if r.kernel_rows is not None:
+        for name, count, ns, conv in r.kernel_rows:
+            evidence.append(f"{name[:80]}: {count} launches, {fmt_ns(ns)} "
+                            f"({pct(ns / r.total_ns)}) [{conv}]")
+            kernels.append(name)
+    else:
+        for conv, n, ns in r.conversions:
+            evidence.append(f"{conv}: {n} layer(s), {fmt_ns(ns)} "
+                            f"({pct(ns / r.total_ns)} of GPU time)")
+        for name, ns in r.largest:
+            evidence.append(f"  {name}: {fmt_ns(ns)} ({pct(ns / r.total_ns)})")
+        names = [name for name, _ in r.layers]
+        kernels = list(r.top_kernels)
+    if r.claimed:
+        evidence.append(f"{r.claimed} more reformat layer(s) around INT8 fallback layers are "
+                        "counted in the int8_fallback finding")
+    per = w.per_inference(r.time_ns)
+    rec = ("Make producer and consumer agree on one format: build with the precision flags the "
+           "whole network supports (--fp16/--int8) so neighbours choose the same layout; "
+           "in ONNX, remove Identity/Cast/Transpose nodes that force copies "
+           "(onnx-graphsurgeon, `polygraphy surgeon sanitize --fold-constants`).")
+    if r.io_layers:
+        rec = ("Feed the engine its preferred format: the reformat of the network input/output "
+               "(" + "; ".join(r.io_layers[:3]) + ") disappears with trtexec "
+               "--inputIOFormats/--outputIOFormats (e.g. fp16:hwc8 or int8:chw32), doing the "
+               "conversion in pre/post-processing. " + rec)
+    return Finding(
+        kind="reformat", severity=r.severity,
+        title=f"Format conversions take {pct(r.share)} of GPU time",
+        message=(f"{len(names) or len(kernels)} reformat/copy {'layers' if names else 'kernels'} "
+                 f"spend {fmt_ns(r.time_ns)} ({pct(r.share)} of GPU time"
+                 + (f", {per}" if per else "") + ") converting tensors between layouts or "
+                 "precisions instead of computing."),
+        layers=names, kernels=kernels, time_ns=r.time_ns,
+        saving_ns=None, evidence=evidence, recommendation=rec, share=r.share)
+
+
+@rule("reformat", needs=("any:trace|engine",), words=_reformat_words, min_share=0.001,
+      high_share=0.10, medium_share=0.03)
+def reformat(ctx: Context) -> list[Reformats]:
     """Reformat/copy layers and kernels (genericReformat, "Reformatting CopyNode", layout
     permutations run as reformats, Identity copies), grouped by conversion.
 
@@ -76,50 +135,27 @@ def reformat(ctx: Context) -> list[Finding]:
     share = rf_time / total
     if share < threshold(ctx, "reformat", "min_share") or rf_time == 0:
         return []
-
-    evidence: list[str] = []
-    kernels: list[str] = []
-    names: list[str] = []
-    if kernel_rows is not None:
-        for r in kernel_rows.itertuples():
-            evidence.append(f"{r.name[:80]}: {r.count} launches, {fmt_ns(r.time_ns)} "
-                            f"({pct(r.time_ns / total)}) [{kernel_conversion(r.name)}]")
-            kernels.append(r.name)
-    else:
+    hi, med = threshold(ctx, "reformat", "high_share"), threshold(ctx, "reformat", "medium_share")
+    conversions: tuple[tuple[str, int, int], ...] = ()
+    top_kernels: tuple[str, ...] = ()
+    big = rf.sort_values("time_ns", ascending=False).head(12)
+    if kernel_rows is None:
         rf = rf.assign(conversion=[_conversion(r) for r in rf.to_dict("records")])
         groups = rf.groupby("conversion", sort=False)["time_ns"].agg(["sum", "size"])
-        for conv, g in groups.sort_values("sum", ascending=False).iterrows():
-            evidence.append(f"{conv}: {int(g['size'])} layer(s), {fmt_ns(g['sum'])} "
-                            f"({pct(g['sum'] / total)} of GPU time)")
-        for r in rf.sort_values("time_ns", ascending=False).head(12).to_dict("records"):
-            evidence.append(f"  {r['name']}: {fmt_ns(r['time_ns'])} ({pct(r['time_ns'] / total)})")
-        names = list(rf["name"])
+        conversions = tuple((str(conv), int(g["size"]), g["sum"]) for conv, g in
+                            groups.sort_values("sum", ascending=False).iterrows())
         if "top_kernel" in rf:
-            kernels = sorted({str(k) for k in rf["top_kernel"].dropna()})
-    if claimed:
-        evidence.append(f"{len(claimed)} more reformat layer(s) around INT8 fallback layers are "
-                        "counted in the int8_fallback finding")
-    io_names = _io_reformats(ctx, layers, rf) if kernel_rows is None else []
-    per = per_inference(ctx, rf_time)
-    rec = ("Make producer and consumer agree on one format: build with the precision flags the "
-           "whole network supports (--fp16/--int8) so neighbours choose the same layout; "
-           "in ONNX, remove Identity/Cast/Transpose nodes that force copies "
-           "(onnx-graphsurgeon, `polygraphy surgeon sanitize --fold-constants`).")
-    if io_names:
-        rec = ("Feed the engine its preferred format: the reformat of the network input/output "
-               "(" + "; ".join(io_names[:3]) + ") disappears with trtexec "
-               "--inputIOFormats/--outputIOFormats (e.g. fp16:hwc8 or int8:chw32), doing the "
-               "conversion in pre/post-processing. " + rec)
-    hi, med = threshold(ctx, "reformat", "high_share"), threshold(ctx, "reformat", "medium_share")
-    return [Finding(
-        kind="reformat", severity=severity(share, hi, med),
-        title=f"Format conversions take {pct(share)} of GPU time",
-        message=(f"{len(names) or len(kernels)} reformat/copy {'layers' if names else 'kernels'} "
-                 f"spend {fmt_ns(rf_time)} ({pct(share)} of GPU time"
-                 + (f", {per}" if per else "") + ") converting tensors between layouts or "
-                 "precisions instead of computing."),
-        layers=names, kernels=kernels, time_ns=rf_time,
-        saving_ns=None, evidence=evidence, recommendation=rec, share=share)]
+            top_kernels = tuple(sorted({str(k) for k in rf["top_kernel"].dropna()}))
+    return [Reformats(
+        time_ns=rf_time, share=share, total_ns=total, severity=severity(share, hi, med),
+        conversions=conversions, layers=tuple(zip(rf["name"], rf["time_ns"])),
+        largest=tuple(zip(big["name"], big["time_ns"])),
+        top_kernels=top_kernels,
+        kernel_rows=None if kernel_rows is None else tuple(
+            (r.name, r.count, r.time_ns, kernel_conversion(r.name))
+            for r in kernel_rows.itertuples()),
+        claimed=len(claimed),
+        io_layers=tuple(_io_reformats(ctx, layers, rf)) if kernel_rows is None else ())]
 
 
 def _io_reformats(ctx: Context, layers: pd.DataFrame, rf: pd.DataFrame) -> list[str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from trtprof.analysis.result import TraceFacts
-from trtprof.rules import Context, Finding, rule
+from trtprof.rules import Context, Finding, Words, rule
 from trtprof.rules._common import fmt_ns, pct, threshold
 from trtprof.analysis.window import TRT_DOMAIN, _union_length
 
@@ -47,8 +49,54 @@ def _gaps(ops: pd.DataFrame) -> pd.DataFrame:
                          "end": o.loc[m, "start"].to_numpy()})
 
 
-@rule("gpu_idle", needs=("trace",), min_idle=0.05, medium_idle=0.15, high_idle=0.35)
-def gpu_idle(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class Idle:
+    idle_ns: int
+    span_ns: int
+    gaps: int
+    largest_gap_ns: int
+    fraction: float              # idle / span
+    severity: str
+    # per inference (medians), when the window has inferences
+    latency_ns: float | None
+    busy_ns: float | None
+    idle_inside_ns: float | None
+    outside_copies_ns: int       # idle time covered by copies outside the inferences
+    host_ranges: tuple[tuple[str, int], ...]   # host NVTX range name, idle time it covers
+
+
+def _idle_words(r: Idle, w: Words) -> Finding:
+    ev = [f"GPU busy {fmt_ns(r.span_ns - r.idle_ns)} of a {fmt_ns(r.span_ns)} span: idle "
+          f"{fmt_ns(r.idle_ns)} ({pct(r.fraction)}) in {r.gaps} gaps, largest "
+          f"{fmt_ns(r.largest_gap_ns)}"]
+    if r.latency_ns is not None:
+        ev.append(f"per inference: median latency {fmt_ns(r.latency_ns)}, GPU busy "
+                  f"{fmt_ns(r.busy_ns)}, idle inside {fmt_ns(r.idle_inside_ns)}")
+    explained = []
+    if r.outside_copies_ns:
+        explained.append(f"copies launched outside the inferences cover "
+                         f"{fmt_ns(r.outside_copies_ns)} ({pct(r.outside_copies_ns / r.idle_ns)}) "
+                         "of the idle time")
+    for name, cov in r.host_ranges:
+        explained.append(f"host range \"{name}\" covers {fmt_ns(cov)} ({pct(cov / r.idle_ns)}) "
+                         "of the idle time")
+    ev += explained
+    return Finding(
+        kind="gpu_idle", severity=r.severity, title=f"GPU idle {pct(r.fraction)} of the time",
+        message=(f"No GPU work runs for {fmt_ns(r.idle_ns)} ({pct(r.fraction)}) between the "
+                 "first and last GPU operation of the inferences"
+                 + ("; " + explained[0] if explained else "") + "."),
+        layers=[], kernels=[], time_ns=r.idle_ns, saving_ns=None, evidence=ev, share=r.fraction,
+        recommendation=("Keep the GPU fed: overlap pre/post-processing and copies with the next "
+                        "inference (several streams/execution contexts, double-buffered pinned "
+                        "I/O), move pre-processing to the GPU, and avoid per-inference "
+                        "synchronisation; small launch gaps go away with CUDA graphs "
+                        "(trtexec --useCudaGraph)."))
+
+
+@rule("gpu_idle", needs=("trace",), words=_idle_words, min_idle=0.05, medium_idle=0.15,
+      high_idle=0.35)
+def gpu_idle(ctx: Context) -> list[Idle]:
     """The GPU sits idle inside or between inferences. Idle time is the part of the window's
     span (first to last GPU op of the inferences) with no GPU op running; copies outside the
     window and host NVTX ranges (pre/post-processing) that cover the gaps are named.
@@ -69,46 +117,61 @@ def gpu_idle(ctx: Context) -> list[Finding]:
     frac = idle / span if span else 0
     if frac < threshold(ctx, "gpu_idle", "min_idle"):
         return []
-    ev = [f"GPU busy {fmt_ns(span - idle)} of a {fmt_ns(span)} span: idle {fmt_ns(idle)} "
-          f"({pct(frac)}) in {len(gaps)} gaps, largest {fmt_ns((gaps['end'] - gaps['start']).max())}"]
     it = win.iterations
+    per: dict[str, float | None] = {"latency_ns": None, "busy_ns": None, "idle_inside_ns": None}
     if len(it):
         inside = (it["latency_ns"] - it["gpu_busy_ns"]).clip(lower=0)
-        ev.append(f"per inference: median latency {fmt_ns(it['latency_ns'].median())}, GPU busy "
-                  f"{fmt_ns(it['gpu_busy_ns'].median())}, idle inside {fmt_ns(inside.median())}")
+        per = {"latency_ns": it["latency_ns"].median(), "busy_ns": it["gpu_busy_ns"].median(),
+               "idle_inside_ns": inside.median()}
     outside = win.ops[~win.ops["in_window"]]
     copies = outside[outside["kind"] != "kernel"]
-    explained = []
+    cov_copies = 0
     if len(copies):
-        cov = _overlap(gaps, copies["start"].to_numpy(), copies["end"].to_numpy(), lo, hi)
-        if cov:
-            explained.append(f"copies launched outside the inferences cover {fmt_ns(cov)} "
-                             f"({pct(cov / idle)}) of the idle time")
+        cov_copies = _overlap(gaps, copies["start"].to_numpy(), copies["end"].to_numpy(), lo, hi)
     nvtx = trace.nvtx
     host = nvtx[(nvtx["domain"].astype(str) != TRT_DOMAIN) & (nvtx["end"] > nvtx["start"])]
+    ranges = []
     for name, g in host.groupby(host["name"].astype(str), observed=True):
         cov = _overlap(gaps, g["start"].to_numpy(), g["end"].to_numpy(), lo, hi)
         if cov >= 0.05 * idle:
-            explained.append(f"host range \"{name}\" covers {fmt_ns(cov)} ({pct(cov / idle)}) "
-                             "of the idle time")
-    ev += explained
+            ranges.append((str(name), int(cov)))
     sev = "high" if frac >= threshold(ctx, "gpu_idle", "high_idle") else \
         "medium" if frac >= threshold(ctx, "gpu_idle", "medium_idle") else "low"
-    return [Finding(
-        kind="gpu_idle", severity=sev, title=f"GPU idle {pct(frac)} of the time",
-        message=(f"No GPU work runs for {fmt_ns(idle)} ({pct(frac)}) between the first and last "
-                 "GPU operation of the inferences" + ("; " + explained[0] if explained else
-                                                      "") + "."),
-        layers=[], kernels=[], time_ns=idle, saving_ns=None, evidence=ev, share=frac,
-        recommendation=("Keep the GPU fed: overlap pre/post-processing and copies with the next "
-                        "inference (several streams/execution contexts, double-buffered pinned "
-                        "I/O), move pre-processing to the GPU, and avoid per-inference "
-                        "synchronisation; small launch gaps go away with CUDA graphs "
-                        "(trtexec --useCudaGraph)."))]
+    return [Idle(idle_ns=idle, span_ns=span, gaps=len(gaps),
+                 largest_gap_ns=int((gaps["end"] - gaps["start"]).max()), fraction=frac,
+                 severity=sev, outside_copies_ns=int(cov_copies), host_ranges=tuple(ranges),
+                 **per)]
 
 
-@rule("launch_overhead", needs=("trace",), tiny_ns=10_000, min_kernels=20, min_idle=0.15)
-def launch_overhead(ctx: Context) -> list[Finding]:
+@dataclass(frozen=True)
+class LaunchBound:
+    kernels_per_inference: float     # median
+    tiny_share: float                # kernels shorter than tiny_ns
+    tiny_ns: int
+    idle_share: float                # median idle share of an inference
+    idle_ns: int                     # idle time inside the inferences, summed
+
+
+def _launch_words(r: LaunchBound, w: Words) -> Finding:
+    return Finding(
+        kind="launch_overhead", severity="medium" if r.idle_share >= 0.3 else "low",
+        title=f"{r.kernels_per_inference:.0f} kernels per inference, {pct(r.tiny_share)} under "
+              f"{fmt_ns(r.tiny_ns)}",
+        message=(f"Each inference launches {r.kernels_per_inference:.0f} kernels, mostly tiny, "
+                 f"and the GPU is idle {pct(r.idle_share)} of the median inference: the host "
+                 "cannot launch fast enough."),
+        layers=[], kernels=[], time_ns=r.idle_ns, saving_ns=None, share=r.idle_share,
+        evidence=[f"median kernels per inference: {r.kernels_per_inference:.0f}",
+                  f"kernels shorter than tiny_ns: {pct(r.tiny_share)}",
+                  f"median idle share of an inference: {pct(r.idle_share)}"],
+        recommendation=("Capture the inference in a CUDA graph (trtexec --useCudaGraph; in code "
+                        "cudaStreamBeginCapture around enqueueV3, then cudaGraphLaunch), and "
+                        "reduce kernel count with larger batches or fusion."))
+
+
+@rule("launch_overhead", needs=("trace",), words=_launch_words, tiny_ns=10_000, min_kernels=20,
+      min_idle=0.15)
+def launch_overhead(ctx: Context) -> list[LaunchBound]:
     """Many tiny kernels per inference with the GPU idle between them: launch-bound. Suggests
     CUDA graphs (not when the kernels already come from a graph).
 
@@ -122,40 +185,33 @@ def launch_overhead(ctx: Context) -> list[Finding]:
     if not len(it) or not len(k) or (k.get("graph_node_id", pd.Series([0])) != 0).any():
         return []
     per_it = float(it["kernel_count"].median())
-    tiny = float((k["duration"] < threshold(ctx, "launch_overhead", "tiny_ns")).mean())
+    tiny_ns = threshold(ctx, "launch_overhead", "tiny_ns")
+    tiny = float((k["duration"] < tiny_ns).mean())
     idle = float(((it["latency_ns"] - it["gpu_busy_ns"]) / it["latency_ns"]).median())
     if per_it < threshold(ctx, "launch_overhead", "min_kernels") or tiny < 0.5 or \
             idle < threshold(ctx, "launch_overhead", "min_idle"):
         return []
-    idle_ns = int((it["latency_ns"] - it["gpu_busy_ns"]).clip(lower=0).sum())
-    return [Finding(
-        kind="launch_overhead", severity="medium" if idle >= 0.3 else "low",
-        title=f"{per_it:.0f} kernels per inference, {pct(tiny)} under "
-              f"{fmt_ns(threshold(ctx, 'launch_overhead', 'tiny_ns'))}",
-        message=(f"Each inference launches {per_it:.0f} kernels, mostly tiny, and the GPU is "
-                 f"idle {pct(idle)} of the median inference: the host cannot launch fast "
-                 "enough."),
-        layers=[], kernels=[], time_ns=idle_ns, saving_ns=None, share=idle,
-        evidence=[f"median kernels per inference: {per_it:.0f}",
-                  f"kernels shorter than tiny_ns: {pct(tiny)}",
-                  f"median idle share of an inference: {pct(idle)}"],
-        recommendation=("Capture the inference in a CUDA graph (trtexec --useCudaGraph; in code "
-                        "cudaStreamBeginCapture around enqueueV3, then cudaGraphLaunch), and "
-                        "reduce kernel count with larger batches or fusion."))]
+    return [LaunchBound(kernels_per_inference=per_it, tiny_share=tiny, tiny_ns=tiny_ns,
+                        idle_share=idle,
+                        idle_ns=int((it["latency_ns"] - it["gpu_busy_ns"]).clip(lower=0).sum()))]
 
 
-@rule("cuda_graph_untraced", needs=("trace",))
-def cuda_graph_untraced(ctx: Context) -> list[Finding]:
+def _untraced_words(launches: int, w: Words) -> Finding:
+    return Finding(
+        kind="cuda_graph_untraced", severity="medium",
+        title=f"{launches} CUDA graph launches without per-kernel data",
+        message=("The application runs CUDA graphs but Nsight Systems traced them as whole "
+                 "graphs: their kernels are absent, so kernel time and shares undercount."),
+        layers=[], kernels=[], time_ns=None, saving_ns=None, share=None,
+        evidence=[f"graph launches: {launches}", "kernels with a graph node id: 0"],
+        recommendation="Re-profile with `nsys profile --cuda-graph-trace=node -t cuda,nvtx`.")
+
+
+@rule("cuda_graph_untraced", needs=("trace",), words=_untraced_words)
+def cuda_graph_untraced(ctx: Context) -> list[int]:
     """CUDA graph launches traced as whole graphs: the kernels inside them are missing from
     the trace, so every number here undercounts. No thresholds."""
     trace = _trace(ctx)
     if not trace.graph_launches or trace.graph_nodes_traced:
         return []
-    return [Finding(
-        kind="cuda_graph_untraced", severity="medium",
-        title=f"{trace.graph_launches} CUDA graph launches without per-kernel data",
-        message=("The application runs CUDA graphs but Nsight Systems traced them as whole "
-                 "graphs: their kernels are absent, so kernel time and shares undercount."),
-        layers=[], kernels=[], time_ns=None, saving_ns=None, share=None,
-        evidence=[f"graph launches: {trace.graph_launches}", "kernels with a graph node id: 0"],
-        recommendation="Re-profile with `nsys profile --cuda-graph-trace=node -t cuda,nvtx`.")]
+    return [trace.graph_launches]
