@@ -203,11 +203,6 @@ def per_inference(total_ns: float | None, iterations: int | None) -> int | None:
     return int(round(total_ns / iterations))
 
 
-def layer_per_inference_ns(layer: Layer) -> int | None:
-    """What a renderer shows as a layer's "time / inference"."""
-    return layer.get("time_per_inference_ns")
-
-
 # ---------------------------------------------------------------------------- read / write
 
 def validate(obj: Any, path: str | None = None) -> Report:
