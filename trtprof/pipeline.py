@@ -10,6 +10,7 @@ import pandas as pd
 
 from trtprof.inputs import Inputs, data_kinds
 from trtprof.analysis.layers import engine_layers, layer_table, profile_layer_times
+from trtprof.analysis.performance import perf_latency, performance
 from trtprof.analysis.result import Analysis, TraceFacts
 from trtprof.settings import Options
 from trtprof.report import Report, SCHEMA_VERSION, frame_records, per_inference, tool_info
@@ -18,7 +19,7 @@ from trtprof.analysis.window import Window, scope
 
 LAYER_KEYS = ["name", "time_ns", "time_per_inference_ns", "kernel_count", "avg_ns", "instances", "share", "memcpy_count",
               "memcpy_time_ns", "op_class", "unit", "precision", "top_kernel", "layer_type",
-              "tactic", "engine_precision", "is_reformat", "reformat_origin"]
+              "tactic", "engine_precision", "is_reformat", "reformat_origin", "in_layer_listing"]
 KERNEL_KEYS = ["name", "short_name", "count", "time_ns", "avg_ns", "min_ns", "max_ns", "share",
                "unit", "precision", "op_class"]
 
@@ -186,14 +187,15 @@ def _report_layers(table: pd.DataFrame) -> list[dict]:
 def _analysis(inputs: Inputs, options: Options, report: dict, layers: pd.DataFrame,
               facts: TraceFacts | None) -> Analysis:
     log = inputs.log
-    return Analysis(have=data_kinds(inputs), metrics=report["metrics"], layers=layers,
+    have = data_kinds(inputs) | ({"perf"} if report.get("performance") else set())
+    return Analysis(have=have, metrics=report["metrics"], layers=layers,
                     iterations=report["window"].get("iterations") or None, gpu=report["gpu"],
                     gemm_target=options.gemm_target, trace=facts,
                     build_flags=dict(log.build_flags) if log is not None else {},
                     missing_scale_tensors=tuple(log.missing_scale_tensors) if log is not None
                     else (),
                     bindings=frozenset(inputs.engine.bindings) if inputs.engine is not None
-                    else frozenset())
+                    else frozenset(), performance=report.get("performance"))
 
 
 def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Report:
@@ -217,9 +219,16 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Re
     # profile's times (another run, another basis) serve the rules, not the report.
     layers = _report_layers(table) if len(primary) else []
     report.update(window=body.pop("window"), metrics=body.pop("metrics"), layers=layers, **body)
+    report["performance"] = perf = performance(inputs)
+    if perf and perf.get("latency") and not report["metrics"].get("latency"):
+        # no latency of the analysis' own (a trace measures its inference ranges): trtexec's
+        report["metrics"]["latency"] = perf_latency(perf)
     from trtprof.rules import evaluate
     findings, not_evaluated = evaluate(_analysis(inputs, options, report, table, facts),
                                        options.thresholds)
     report["findings"] = findings
     report["not_evaluated"] = not_evaluated
+    skipped = {n["rule"] for n in not_evaluated}
+    from trtprof.rules import REGISTRY
+    report["rules_evaluated"] = [rid for rid in REGISTRY if rid not in skipped]
     return cast(Report, report)

@@ -92,6 +92,7 @@ class Metrics(TypedDict, total=False):
     memcpy: dict[str, Any]
     layer_count: int
     reformat_layers: int
+    profile_coverage: float | None             # profiled time in layers the listing names
     trtexec_perf: dict[str, Any] | None
 
 
@@ -114,6 +115,7 @@ class Layer(TypedDict, total=False):
     engine_precision: str | None
     is_reformat: bool | None
     reformat_origin: str | None
+    in_layer_listing: bool | None          # False: profiled, but the engine's listing lacks it
 
 
 class Kernel(TypedDict, total=False):
@@ -153,6 +155,42 @@ class FindingDict(TypedDict, total=False):
     share: float | None
 
 
+class PerfStats(TypedDict, total=False):
+    """One of trtexec's distributions, per inference, ns (the keys the summary prints)."""
+    min_ns: int
+    max_ns: int
+    mean_ns: int
+    median_ns: int
+    p90_ns: int
+    p95_ns: int
+    p99_ns: int
+
+
+class PerfWarning(TypedDict):
+    kind: str | None               # enqueue_bound | h2d_bound | d2h_bound | unstable | None
+    text: str                      # trtexec's words
+
+
+class Performance(TypedDict, total=False):
+    """trtexec's performance summary (``trtprof.analysis.performance``). Host latency includes
+    the H2D and D2H copies; GPU compute is the engine alone, enqueue to completion."""
+    source: str                    # "trtexec log" | "TREx profile metadata"
+    input: str | None              # the file it came from
+    summaries: int                 # how many the file holds
+    used: str                      # which one this is ("the last" of several)
+    throughput_qps: float | None
+    latency: PerfStats
+    end_to_end: PerfStats
+    enqueue: PerfStats
+    h2d: PerfStats
+    gpu_compute: PerfStats
+    d2h: PerfStats
+    host_walltime_ns: int | None
+    gpu_compute_total_ns: int | None
+    gpu_compute_cv: float | None   # as trtexec printed it, a fraction
+    warnings: list[PerfWarning]
+
+
 class NotEvaluated(TypedDict):
     rule: str
     reason: str
@@ -176,7 +214,9 @@ class Report(TypedDict, total=False):
     iterations: list[Iteration]
     timeline: dict[str, Any] | None
     notes: list[str]
+    performance: Performance | None
     findings: list[FindingDict]
+    rules_evaluated: list[str]
     not_evaluated: list[NotEvaluated]
 
 

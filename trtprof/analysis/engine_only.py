@@ -86,24 +86,20 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
         if total else None,
         "layer_count": int(len(view)),
         "reformat_layers": int(view["is_reformat"].sum()) if len(view) else 0,
+        # share of profiled time in layers the engine's listing names (None: no listing)
+        "profile_coverage": _coverage(timed, total),
         "iterations": iterations,
-        "latency": _perf_latency(perf),
+        "latency": None,   # the pipeline fills trtexec's, when a summary is present
+        # kept for reports before ``performance`` (schema 2): the parser's dict, in ms
         "trtexec_perf": perf or None,
     }
 
 
-def _perf_latency(perf: dict) -> dict | None:
-    """trtexec's latency summary (ms) in the report's ns form, when the log has one."""
-    lat = perf.get("latency") if isinstance(perf, dict) else None
-    if not isinstance(lat, dict) or lat.get("median") is None and lat.get("mean") is None:
+def _coverage(timed: pd.DataFrame, total: int) -> float | None:
+    listed = timed["in_layer_listing"] if "in_layer_listing" in timed else None
+    if listed is None or not total or listed.isna().all():
         return None
-
-    def ns(key):
-        v = lat.get(key)
-        return int(round(v * 1e6)) if isinstance(v, (int, float)) else None
-    return {"count": None, "mean_ns": ns("mean"), "median_ns": ns("median"), "min_ns": ns("min"),
-            "max_ns": ns("max"), "p90_ns": ns("p90"), "p99_ns": ns("p99"), "stdev_ns": None,
-            "cv": None, "source": "trtexec performance summary"}
+    return share(timed.loc[listed.eq(True), "time_per_inference_ns"].sum(), total)
 
 
 def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
@@ -117,10 +113,12 @@ def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
     if len(view) and view["time_per_inference_ns"].notna().any():
         known = known_time_share(view)
         if known is not None and known < MIN_KNOWN_SHARE:
+            why = ("the engine's layer listing does not name every profiled layer"
+                   if view["in_layer_listing"].eq(False).any() else "names-only layer JSON?")
             notes.append(f"only {known:.0%} of the profiled time is in layers whose type or tactic "
-                         "the inputs give (names-only layer JSON?): GEMM, Tensor Core and class "
-                         "shares are left unknown. Export the layers with "
-                         "--profilingVerbosity=detailed.")
+                         f"the inputs give ({why}): GEMM, Tensor Core and class shares are left "
+                         "unknown. Export the layers with --profilingVerbosity=detailed from "
+                         "the same build as the profile.")
     view = view.copy()
     if len(view):
         if iterations:   # a table without totals: the run count gives them

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 # Layers whose names TensorRT gives to its inserted format conversions.
 REFORMAT_NAME = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor (\d+) to (.+)$")
 VIEW_COLUMNS = ["name", "layer_type", "op_class", "precision", "math_precision", "is_reformat",
-                "reformat_reason", "unit", "tactic_name", "time_ns", "time_per_inference_ns",
-                "share"]
+                "reformat_reason", "unit", "tactic_name", "in_layer_listing", "time_ns",
+                "time_per_inference_ns", "share"]
 
 
 def reformat_reason(name: str, layer_type: str, origin: str) -> str:
@@ -50,9 +50,19 @@ def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None)
     (``averageMs``), and the layer's share of the per-run total. Profile rows are joined **by name**; notes on
     mismatches are in ``frame.attrs["notes"]``."""
     notes: list[str] = []
-    if (layers is None or layers.empty) and profile is not None and not profile.empty:
+    listing = layers is not None and not layers.empty
+    if not listing and profile is not None and not profile.empty:
         layers = pd.DataFrame({"name": profile["name"]})
         notes.append("no engine layer information: layer names from the profile only")
+    elif profile is not None and not profile.empty:
+        # Profile records the listing does not name keep their own rows (class unknown), so
+        # every profiled nanosecond stays in the totals and shares say what they cover.
+        assert layers is not None
+        extra = profile.loc[~profile["name"].isin(set(layers["name"])), ["name"]]
+        extra = extra.drop_duplicates("name").assign(in_layer_listing=False, is_reformat=False)
+        for col in ("layer_type", "tactic_name", "precision", "reformat_origin", "origin"):
+            extra[col] = ""
+        layers = pd.concat([layers.assign(in_layer_listing=True), extra], ignore_index=True)
     rows = []
     for rec in (layers.to_dict("records") if layers is not None else []):
         name = rec.get("name", "")
@@ -69,7 +79,8 @@ def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None)
         rows.append({"name": name, "layer_type": ltype, "op_class": op, "precision": prec,
                      "math_precision": math_prec, "is_reformat": is_ref,
                      "reformat_reason": reformat_reason(name, ltype, origin) if is_ref else "",
-                     "unit": unit, "tactic_name": tactic})
+                     "unit": unit, "tactic_name": tactic,
+                     "in_layer_listing": bool(rec.get("in_layer_listing", True)) if listing else None})
     view = pd.DataFrame(rows, columns=VIEW_COLUMNS[:-3])
     view["is_reformat"] = view["is_reformat"].astype(bool)
     if profile is not None and not profile.empty:
@@ -81,6 +92,12 @@ def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None)
         total = view["time_per_inference_ns"].sum(skipna=True)
         view["share"] = (view["time_per_inference_ns"].astype("Float64") / total).astype(
             "float64") if total else float("nan")
+        unlisted = view["in_layer_listing"].eq(False)
+        if unlisted.any() and total:
+            lost = view.loc[unlisted, "time_per_inference_ns"].sum(skipna=True) / total
+            notes.append(f"{int(unlisted.sum())} profiled layers ({lost:.1%} of the profiled "
+                         "time) are not in the engine's layer listing: they are kept as their "
+                         "own rows, class unknown")
     else:
         view["time_ns"] = pd.array([pd.NA] * len(view), dtype="Int64")
         view["time_per_inference_ns"] = pd.array([pd.NA] * len(view), dtype="Int64")
@@ -129,7 +146,7 @@ def engine_layers(inputs: Inputs) -> pd.DataFrame | None:
 # The one layer table (what the rules read; the report's ``layers`` are its projection).
 LAYER_COLUMNS = ["name", "time_ns", "share", "op_class", "unit", "precision", "layer_type",
                  "tactic", "engine_precision", "is_reformat", "reformat_origin", "inputs",
-                 "outputs", "params", "order"]
+                 "outputs", "params", "order", "in_layer_listing"]
 # engine layer column -> layer table column
 _ENGINE_COLUMNS = (("inputs", "inputs"), ("outputs", "outputs"), ("params", "params"),
                    ("layer_type", "layer_type"), ("tactic", "tactic_name"),

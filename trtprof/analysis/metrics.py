@@ -11,7 +11,7 @@ import pandas as pd
 
 from trtprof.analysis.attribution import innermost
 from trtprof.model import categorical, codes_of, group_reduce
-from trtprof.analysis.window import Window, _per_category, _union_length
+from trtprof.analysis.window import Window, _per_category, _union_length, layer_range_mask
 
 GEMM_CLASSES = ("gemm", "convolution", "attention")
 
@@ -152,6 +152,9 @@ def _with_empty_layers(t: pd.DataFrame, window: Window, nvtx: pd.DataFrame) -> p
     inside = innermost(win, nvtx["tid"].to_numpy(), nvtx["start"].to_numpy(),
                        nvtx["end"].to_numpy()) >= 0
     inside[win["nvtx_row"].to_numpy()] = False   # the window ranges themselves are not layers
+    layer_ranges = layer_range_mask(nvtx)
+    if layer_ranges is not None:                 # other domains' ranges are not layers
+        inside &= layer_ranges
     codes, names = codes_of(nvtx["name"])
     extra = group_reduce(codes[inside], names,
                          first_launch=(nvtx["start"].to_numpy()[inside], "min"),

@@ -81,6 +81,35 @@ def _pick_window_ranges(nvtx: pd.DataFrame) -> tuple[str, pd.DataFrame]:
     return "all", nvtx.iloc[:0]
 
 
+def layer_range_mask(nvtx: pd.DataFrame) -> np.ndarray | None:
+    """Mask of TensorRT's ranges when TensorRT marks layers (ranges of its domain besides the
+    execution ranges) and other domains' ranges exist too; None: every range can name a layer."""
+    if not len(nvtx):
+        return None
+    trt = _per_category(nvtx["domain"], lambda c: c == TRT_DOMAIN)
+    if trt.all():
+        return None
+    marks_layers = trt & ~_per_category(nvtx["name"], lambda c: c.str.match(EXEC_RANGE))
+    return trt if marks_layers.any() else None
+
+
+def _nested_note(nvtx: pd.DataFrame, layer_rng: np.ndarray, any_rng: np.ndarray,
+                 ops: pd.DataFrame) -> str | None:
+    """What the other domains' nested ranges would have taken from TensorRT's layers."""
+    moved = (any_rng >= 0) & (any_rng != layer_rng) & (layer_rng >= 0)
+    if not moved.any():
+        return None
+    kernels = moved & (ops["kind"] == "kernel").to_numpy()
+    total = int(ops.loc[(ops["kind"] == "kernel").to_numpy(), "duration"].sum())
+    dom = nvtx["domain"].astype(str).to_numpy()[any_rng[moved]]
+    name = nvtx["name"].astype(str).to_numpy()[any_rng[moved]]
+    top = pd.Series(dom + ":" + name).value_counts().index[:3]
+    share = int(ops.loc[kernels, "duration"].sum()) / total if total else 0.0
+    return (f"{int(kernels.sum()):,} kernels ({share:.1%} of kernel time) ran inside ranges of "
+            f"other NVTX domains nested in TensorRT's layer ranges ({', '.join(top)}): they "
+            "are attributed to the enclosing TensorRT layer")
+
+
 def _union_length(starts: np.ndarray, ends: np.ndarray, groups: np.ndarray) -> pd.Series:
     """Per group (sorted), the length of the union of [start, end) intervals (GPU busy time)."""
     s, e, g = np.asarray(starts), np.asarray(ends), np.asarray(groups)
@@ -158,8 +187,20 @@ def scope(trace: Trace) -> Window:
     ops["launch_start"] = lc.start
     ops["origin_start"] = lc.origin_start
     ops["via_graph"] = lc.via_graph
-    # The layer comes from where the op was created (capture time for graph replays) ...
-    rng = innermost(nvtx, lc.origin_tid, lc.origin_start, lc.origin_end)
+    # The layer comes from where the op was created (capture time for graph replays), from
+    # TensorRT's own ranges when it marks layers: other domains' ranges nested inside a layer
+    # (Myelin's "myelin-exec:myelinGraphExecute", application ranges) are not layers.
+    layer_ranges = layer_range_mask(nvtx)
+    rng = innermost(nvtx if layer_ranges is None else nvtx[layer_ranges], lc.origin_tid,
+                    lc.origin_start, lc.origin_end)
+    notes: list[str] = []
+    if layer_ranges is not None:
+        rows = np.flatnonzero(layer_ranges)
+        rng = np.where(rng >= 0, rows[np.maximum(rng, 0)], NONE)
+        nested = _nested_note(nvtx, rng, innermost(nvtx, lc.origin_tid, lc.origin_start,
+                                                   lc.origin_end), ops)
+        if nested:
+            notes.append(nested)
     ops["range_idx"] = rng
     # The layer name as a categorical built from the range names' codes, never as an object
     # array with one string per op; "" for ops outside any range.
@@ -173,7 +214,6 @@ def scope(trace: Trace) -> Window:
     ops["layer"] = categorical(values, inv)
 
     kind, win = _pick_window_ranges(nvtx)
-    notes: list[str] = []
     if kind == "all":
         ops["iteration"] = NONE
         ops["in_window"] = True

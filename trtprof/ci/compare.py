@@ -25,6 +25,8 @@ HEADLINE = [
     ("latency_median_ns", "Latency (median)", "ns", "lower"),
     ("latency_p99_ns", "Latency (p99)", "ns", "lower"),
     ("gpu_time_per_inference_ns", "GPU time / inference (median)", "ns", "lower"),
+    ("throughput_qps", "Throughput (trtexec)", "qps", "higher"),
+    ("gpu_compute_median_ns", "GPU compute (trtexec median)", "ns", "lower"),
     ("gemm_share", "GEMM share", "share", "higher"),
     ("tensor_core_share", "Tensor Core share", "share", "higher"),
     ("reformat_share", "Reformat share", "share", "lower"),
@@ -46,12 +48,15 @@ def headline_values(report: Report) -> dict:
     read on its own basis from the report (``trtprof.report``): nothing is divided here."""
     m = report.get("metrics") or {}
     lat = m.get("latency") or {}
+    perf: Mapping[str, Any] = report.get("performance") or {}
     n = iterations_of(report)
     count = m.get("kernel_count")
     return {
         "latency_median_ns": lat.get("median_ns"),
         "latency_p99_ns": lat.get("p99_ns"),
         "gpu_time_per_inference_ns": m.get("gpu_time_per_inference_ns"),
+        "throughput_qps": perf.get("throughput_qps"),
+        "gpu_compute_median_ns": (perf.get("gpu_compute") or {}).get("median_ns"),
         "gemm_share": m.get("gemm_share"),
         "tensor_core_share": m.get("tensor_core_share"),
         "reformat_share": m.get("reformat_share"),
@@ -302,8 +307,13 @@ def compare_findings(base: Sequence[Mapping[str, Any]], head: Sequence[Mapping[s
 
 def _side(report: Report) -> dict:
     gpu: Mapping[str, Any] = report.get("gpu") or {}
+    lat: Mapping[str, Any] = (report.get("metrics") or {}).get("latency") or {}
     return {"inputs": [i.get("path") for i in report.get("inputs") or []],
             "gpu": gpu.get("name"), "iterations": iterations_of(report),
+            # what "latency" measures: inference ranges of a trace, or trtexec's host latency
+            "latency_source": lat.get("source") or ("trace" if lat else None),
+            # None: a report from before rules_evaluated (findings then compare as before)
+            "rules_evaluated": report.get("rules_evaluated"),
             "window": cast(Mapping[str, Any], report.get("window") or {}).get("kind"),
             "tool_version": cast(Mapping[str, Any], report.get("tool") or {}).get("version")}
 
@@ -328,6 +338,10 @@ def compare_reports(base: Report, head: Report) -> dict:
     if sb["gpu"] and sh["gpu"] and sb["gpu"] != sh["gpu"]:
         notes.append(f"different GPUs: {sb['gpu']} vs {sh['gpu']}; latency deltas mix the "
                      "engine change with the hardware change")
+    if sb["latency_source"] and sh["latency_source"] and \
+            sb["latency_source"] != sh["latency_source"]:
+        notes.append(f"latency is not the same measure on both sides ({sb['latency_source']} vs "
+                     f"{sh['latency_source']}): the latency rows do not compare")
     if not (base.get("layers") and head.get("layers")):
         notes.append("per-layer comparison needs layer names on both sides (NVTX ranges in the "
                      "trace, or a layer JSON/profile)")

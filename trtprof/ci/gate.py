@@ -11,6 +11,14 @@ How a timing check decides (latency and GPU time per inference):
    no test is possible, so the threshold is widened by ``noise`` (2 points by default) and the
    check fails only beyond that.
 
+Throughput and GPU compute come from trtexec's performance summary (no per-inference values:
+the widened threshold applies). The latency check is skipped when the two sides measure
+latency differently (a trace's inference ranges vs trtexec's host latency).
+
+A gate in which no check compared anything (every one skipped) does not pass: its verdict is
+"nothing compared" (exit 0, so a job without data is not failed by default); ``require`` /
+``--require CHECK`` makes a skipped check a failure (``any``: at least one check compares).
+
 So a regression must be both large (over the threshold) and real (significant, or beyond the
 widened threshold): a big run is not failed for a tiny but significant shift, and a noisy
 small run is not failed for a large-looking median swing. Share checks (GEMM, Tensor Core,
@@ -35,6 +43,8 @@ class GateConfig:
     """Gate thresholds. Fractions: 0.05 = 5%. ``None`` switches a check off."""
     max_latency_regression: float | None = 0.05     # relative growth of median latency
     max_gpu_time_regression: float | None = 0.05    # relative growth of median GPU time/inference
+    max_throughput_drop: float | None = 0.05        # relative drop of trtexec's throughput
+    max_gpu_compute_regression: float | None = 0.05  # relative growth of trtexec's GPU compute
     min_gemm_share: float | None = None             # absolute floor on HEAD
     max_gemm_share_drop: float | None = 0.05        # absolute points BASE -> HEAD
     min_tensor_core_share: float | None = None
@@ -46,10 +56,14 @@ class GateConfig:
     noise: float = 0.02          # extra allowance when jitter cannot be tested (no iterations)
     alpha: float = 0.01          # significance level of the per-iteration test
     min_iterations: int = 10     # per side, for the test
+    require: list[str] = field(default_factory=list)   # check ids (or prefixes) that must compare
 
     def validate(self, where: str = "gate", path: str | None = None) -> "GateConfig":
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.name == "require":
+                check_require(value, f"{where}.require", path)
+                continue
             if f.name == "fail_on_new_findings":
                 if value is False:
                     self.fail_on_new_findings = value = "none"
@@ -81,6 +95,25 @@ class GateConfig:
 
 
 GATE_KEYS = {f.name for f in fields(GateConfig)}
+# every check id the gate can produce; ``require`` names these, or a prefix ("gemm_share")
+CHECK_IDS = ("latency", "gpu_time", "throughput", "gpu_compute", "gemm_share.min",
+             "gemm_share.drop", "tensor_core_share.min", "tensor_core_share.drop",
+             "reformat_share.max", "reformat_share.increase", "kernels_per_inference",
+             "new_findings")
+
+
+def _matches(check_id: str, wanted: str) -> bool:
+    return check_id == wanted or check_id.startswith(wanted + ".")
+
+
+def check_require(value: object, label: str, path: str | None = None) -> None:
+    """A UsageError unless ``value`` is a list of known check ids or prefixes (or "any")."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{label}: expected a list of check ids, got {value!r}", path=path)
+    bad = [v for v in value if v != "any" and not any(_matches(c, v) for c in CHECK_IDS)]
+    if bad:
+        raise UsageError(f"{label}: unknown check {bad[0]!r}; known: {', '.join(CHECK_IDS)}, "
+                         "any", path=path)
 
 
 def gate_config_from_dict(section: dict, path: str | Path | None = None) -> GateConfig:
@@ -127,7 +160,6 @@ class Check:
 
 @dataclass
 class GateResult:
-    passed: bool
     checks: list[Check] = field(default_factory=list)
     config: dict = field(default_factory=dict)
 
@@ -135,27 +167,50 @@ class GateResult:
     def failures(self) -> list[Check]:
         return [c for c in self.checks if c.failed]
 
+    @property
+    def compared(self) -> int:
+        """Checks that compared something (passed, failed, or within noise)."""
+        return sum(c.status != "skip" for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        """passed | failed | nothing compared"""
+        if self.failures:
+            return "failed"
+        return "passed" if self.compared else "nothing compared"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "passed"
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failures else 0
+
     def to_dict(self) -> dict:
-        return {"passed": self.passed, "checks": [asdict(c) for c in self.checks],
-                "config": self.config}
+        return {"passed": self.passed, "verdict": self.verdict, "compared": self.compared,
+                "checks": [asdict(c) for c in self.checks], "config": self.config}
 
 
 def _pct(x: float) -> str:
     return f"{x * 100:+.1f}%"
 
 
-def _timing_check(comparison: dict, cid: str, label: str, key: str, noise_key: str,
-                  limit: float, cfg: GateConfig) -> Check:
+def _timing_check(comparison: dict, cid: str, label: str, key: str, noise_key: str | None,
+                  limit: float, cfg: GateConfig, higher_is_better: bool = False) -> Check:
     row = headline_row(comparison, key) or {}
     b, h = row.get("base"), row.get("head")
-    if b is None or h is None or not b:
+    if b is None or h is None or not b or (higher_is_better and not h):
         return Check(cid, label, "skip", "not measured on both sides", b, h, limit)
-    noise = (comparison.get("noise") or {}).get(noise_key) or {}
-    effect = h / b - 1
+    noise = (comparison.get("noise") or {}).get(noise_key) or {} if noise_key else {}
+    # a regression is positive: growth of a time, or the relative drop of a rate
+    effect = (1 - h / b) if higher_is_better else (h / b - 1)
     if noise.get("n_base") is not None and noise.get("n_head") is not None:
         # medians of the per-iteration values: the same numbers the test looks at
         if noise.get("base_median"):
             effect = noise["head_median"] / noise["base_median"] - 1
+    def _pct(x: float) -> str:   # a drop is shown as the negative change it is
+        return f"{(-x if higher_is_better else x) * 100 + 0.0:+.1f}%"
     if effect <= limit:
         return Check(cid, label, "pass", f"{_pct(effect)} (limit {_pct(limit)})", b, h, limit)
     p = noise.get("p_increase")
@@ -243,6 +298,11 @@ def _findings_check(comparison: dict, cfg: GateConfig) -> list[Check]:
            SEVERITIES.index(f["severity"]) <= rank]
     sev = cfg.fail_on_new_findings
     label = f"New findings ({sev}{' or worse' if sev != 'high' else ''})"
+    idle = [side for side in ("base", "head")
+            if (comparison.get(side) or {}).get("rules_evaluated") == []]
+    if idle:
+        return [Check("new_findings", label, "skip",
+                      f"no rule could run on {' and '.join(s.upper() for s in idle)}")]
     if not bad:
         return [Check("new_findings", label, "pass", f"none ({len(appeared)} new below {sev})"
                       if appeared else "none")]
@@ -250,20 +310,56 @@ def _findings_check(comparison: dict, cfg: GateConfig) -> list[Check]:
     return [Check("new_findings", label, "fail", f"{len(bad)} new: {kinds}", 0, len(bad), 0)]
 
 
+def _latency_check(comparison: dict, cfg: GateConfig, limit: float) -> Check:
+    sources = [(comparison.get(side) or {}).get("latency_source") for side in ("base", "head")]
+    if all(sources) and sources[0] != sources[1]:
+        row = headline_row(comparison, "latency_median_ns") or {}
+        return Check("latency", "Latency regression", "skip",
+                     f"not the same measure ({sources[0]} vs {sources[1]})", row.get("base"),
+                     row.get("head"), limit)
+    return _timing_check(comparison, "latency", "Latency regression", "latency_median_ns",
+                         "latency", limit, cfg)
+
+
+def _required(checks: list[Check], require: list[str]) -> list[Check]:
+    """Skipped checks that ``require`` names become failures; ``any`` fails a gate in which
+    nothing compared."""
+    out = []
+    for c in checks:
+        if c.status == "skip" and any(_matches(c.id, r) for r in require):
+            c = Check(c.id, c.label, "fail", f"required, but {c.detail}", c.base, c.head,
+                      c.limit)
+        out.append(c)
+    if "any" in require and not any(c.status != "skip" for c in out):
+        out.append(Check("any", "Anything compared", "fail",
+                         "required, but no check compared anything"))
+    named = [r for r in require if r != "any"]
+    for r in named:
+        if not any(_matches(c.id, r) for c in out):
+            out.append(Check(r, r, "fail", "required, but the check is switched off"))
+    return out
+
+
 def evaluate_gate(comparison: dict, config: GateConfig | None = None) -> GateResult:
-    """Every configured check over ``comparison``; passed when none failed (skips pass)."""
+    """Every configured check over ``comparison``. It passes when none failed and at least one
+    compared something; skipped checks neither pass nor fail unless required."""
     cfg = config or GateConfig()
     checks: list[Check] = []
     if cfg.max_latency_regression is not None:
-        checks.append(_timing_check(comparison, "latency", "Latency regression",
-                                    "latency_median_ns", "latency", cfg.max_latency_regression,
-                                    cfg))
+        checks.append(_latency_check(comparison, cfg, cfg.max_latency_regression))
     if cfg.max_gpu_time_regression is not None:
         checks.append(_timing_check(comparison, "gpu_time", "GPU time / inference regression",
                                     "gpu_time_per_inference_ns", "gpu_time",
                                     cfg.max_gpu_time_regression, cfg))
+    if cfg.max_throughput_drop is not None:
+        checks.append(_timing_check(comparison, "throughput", "Throughput drop (trtexec)",
+                                    "throughput_qps", None, cfg.max_throughput_drop, cfg,
+                                    higher_is_better=True))
+    if cfg.max_gpu_compute_regression is not None:
+        checks.append(_timing_check(comparison, "gpu_compute", "GPU compute regression "
+                                    "(trtexec)", "gpu_compute_median_ns", None,
+                                    cfg.max_gpu_compute_regression, cfg))
     checks += _share_checks(comparison, cfg)
     checks += _kernel_check(comparison, cfg)
     checks += _findings_check(comparison, cfg)
-    return GateResult(passed=not any(c.failed for c in checks), checks=checks,
-                      config=cfg.to_dict())
+    return GateResult(checks=_required(checks, cfg.require), config=cfg.to_dict())

@@ -74,11 +74,17 @@ def compare_cmd(base, head, fmt, top, output):
               help="Rows in the layer and precision tables.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="Write the output here instead of stdout (the exit code is unchanged).")
-def gate_cmd(base, head, config, fmt, top, output):
+@click.option("--require", "require", multiple=True, metavar="CHECK",
+              help="Fail when this check cannot compare (e.g. latency, throughput, gemm_share; "
+                   "'any': fail when no check compares). Repeatable; adds to the config's "
+                   "require list.")
+def gate_cmd(base, head, config, fmt, top, output, require):
     """Check HEAD against BASE with thresholds; exit 1 on a breach, 0 otherwise.
 
     Timing checks must be both over the threshold and beyond run-to-run jitter (a one-sided
-    Mann-Whitney test on per-inference times); see docs/CI.md.
+    Mann-Whitney test on per-inference times); see docs/CI.md. When no check can compare
+    (e.g. two logs without timings) the verdict is NOTHING COMPARED, exit 0; --require makes
+    that, or a named check that cannot compare, a failure (exit 1).
 
     \b
     Examples:
@@ -86,9 +92,13 @@ def gate_cmd(base, head, config, fmt, top, output):
       trtprof gate main.json pr.json --format markdown --output comment.md
     """
     from trtprof.ci.compare import compare_reports
-    from trtprof.ci.gate import GateConfig, evaluate_gate, find_config, load_gate_config
+    from trtprof.ci.gate import (GateConfig, check_require, evaluate_gate, find_config,
+                                 load_gate_config)
     path = config or find_config()
     cfg = load_gate_config(path) if path else GateConfig()
+    if require:
+        check_require(list(require), "--require")
+        cfg.require = [*cfg.require, *require]
     comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
     result = evaluate_gate(comparison, cfg)
     if fmt == "json":
@@ -101,7 +111,7 @@ def gate_cmd(base, head, config, fmt, top, output):
         from trtprof.reports.compare_text import render_gate
         text = render_gate(comparison, result, top=top)
     _emit(text, output)
-    raise SystemExit(0 if result.passed else 1)
+    raise SystemExit(result.exit_code)
 
 
 @click.group("history")

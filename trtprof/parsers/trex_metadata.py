@@ -59,6 +59,10 @@ def load_metadata(obj: dict, path: str | None = None) -> EngineMetadata:
             md.perf[name] = s
     if isinstance(summary.get("Throughput"), (int, float)):
         md.perf["throughput_qps"] = float(summary["Throughput"])
+    for key, name in (("Total Host Walltime", "walltime_s"),
+                      ("Total GPU Compute Time", "total_gpu_compute_s")):
+        if isinstance(summary.get(key), (int, float)):
+            md.perf[name] = float(summary[key])
     if not md.device and not md.perf and not md.build_options:
         md.notes.append("metadata without device, build options or performance summary")
     return md

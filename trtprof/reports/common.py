@@ -77,16 +77,16 @@ def headline(report: dict) -> list[tuple[str, str]]:
                                                                                w.get("kind"))
         if w.get("source") in ("profile", "layers"):
             desc = ("per-layer profile averages" if w["source"] == "profile"
-                    else "engine layers only (no timings)")
+                    else "engine layers only (no timings)" if report.get("layers")
+                    else "no per-layer data")
         its = f", {w['iterations']} inferences" if w.get("iterations") is not None else ""
         exc = (f", {w['excluded_kernels']} kernels outside excluded"
                if w.get("excluded_kernels") else "")
         rows.append(("Window", f"{desc}{its}{exc}"))
     lat = m.get("latency")
     if lat:
-        rows.append(("Latency", f"median {fmt_ns(lat['median_ns'])}, p90 {fmt_ns(lat['p90_ns'])}, "
-                                f"p99 {fmt_ns(lat['p99_ns'])} (cv {lat['cv'] * 100:.1f}%)"
-                     if lat.get("cv") is not None else f"median {fmt_ns(lat['median_ns'])}"))
+        rows.append(("Latency", _latency_text(lat)))
+    rows += _performance_rows(report.get("performance"))
     gpt = m.get("gpu_time_per_iteration")
     if gpt:
         rows.append(("GPU time / inference", f"median {fmt_ns(gpt['median_ns'])}"))
@@ -115,6 +115,43 @@ def headline(report: dict) -> list[tuple[str, str]]:
         rows.append(("Copies", f"{mc['count']:,}: {dirs}"))
     if m.get("gpu_utilization") is not None:
         rows.append(("GPU busy", f"{fmt_pct(m['gpu_utilization'])} of the window span"))
+    return rows
+
+
+def _latency_text(lat: dict) -> str:
+    parts = [f"median {fmt_ns(lat.get('median_ns'))}"]
+    parts += [f"{k} {fmt_ns(lat[f'{k}_ns'])}" for k in ("p90", "p99")
+              if lat.get(f"{k}_ns") is not None]
+    text = ", ".join(parts)
+    if lat.get("cv") is not None:
+        text += f" (cv {lat['cv'] * 100:.1f}%)"
+    if lat.get("source") == "trtexec performance summary":
+        text += " (trtexec host latency, copies included)"
+    return text
+
+
+def _performance_rows(perf: dict | None) -> list[tuple[str, str]]:
+    """trtexec's summary: throughput, then GPU compute with the host-side parts beside it."""
+    if not perf:
+        return []
+    rows = []
+    runs = (f"; {perf['used']} of {perf['summaries']} summaries"
+            if (perf.get("summaries") or 0) > 1 else "")
+    if perf.get("throughput_qps") is not None:
+        rows.append(("Throughput", f"{perf['throughput_qps']:,.6g} qps (trtexec{runs})"))
+    comp = perf.get("gpu_compute") or {}
+    if comp.get("median_ns") is not None:
+        text = f"median {fmt_ns(comp['median_ns'])}"
+        if comp.get("p99_ns") is not None:
+            text += f", p99 {fmt_ns(comp['p99_ns'])}"
+        if perf.get("gpu_compute_cv") is not None:
+            text += f" (cv {perf['gpu_compute_cv'] * 100:.1f}%)"
+        rows.append(("GPU compute", text))
+    host = [f"{label} {fmt_ns((perf.get(key) or {}).get('median_ns'))}"
+            for key, label in (("enqueue", "enqueue"), ("h2d", "H2D"), ("d2h", "D2H"))
+            if (perf.get(key) or {}).get("median_ns") is not None]
+    if host:
+        rows.append(("Host side", "median " + ", ".join(host) + " per inference"))
     return rows
 
 

@@ -43,7 +43,7 @@ def _headline(comparison: dict) -> list[str]:
         mark = {"worse": " 🔺", "better": " 🟢"}.get(change_verdict(row), "")
         lines.append(f"| {row['label']} | {fmt_metric(row['base'], row['unit'])} | "
                      f"{fmt_metric(row['head'], row['unit'])} | {fmt_change(row)}{mark} |")
-    return lines
+    return lines if len(lines) > 2 else ["_No headline metric is measured on either side._"]
 
 
 def _findings(comparison: dict) -> list[str]:
@@ -126,8 +126,13 @@ def render_comparison(comparison: dict, top: int = 10) -> str:
 
 def render_gate(comparison: dict, result, top: int = 10) -> str:
     failed = result.failures
-    head = ("✅ trtprof gate passed" if result.passed else
-            f"❌ trtprof gate failed: {len(failed)} of {len(result.checks)} checks")
+    skipped = len(result.checks) - result.compared
+    head = {"passed": "✅ trtprof gate passed" + (f" ({result.compared} of {len(result.checks)} "
+                                                 f"checks compared, {skipped} skipped)"
+                                                 if skipped else ""),
+            "nothing compared": f"⚠️ trtprof gate compared nothing: all {len(result.checks)} "
+                                "checks skipped (no metric is measured on both sides)"}.get(
+        result.verdict, f"❌ trtprof gate failed: {len(failed)} of {len(result.checks)} checks")
     lines = [MARKER, f"### {head}", "", *_sides(comparison), "",
              "| | Check | Result |", "|---|---|---|"]
     for c in result.checks:

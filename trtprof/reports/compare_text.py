@@ -22,7 +22,7 @@ def _headline(comparison: dict) -> list[str]:
         mark = {"worse": "  worse", "better": "  better"}.get(change_verdict(row), "")
         lines.append(f"{row['label']:32} {fmt_metric(row['base'], row['unit']):>12} "
                      f"{fmt_metric(row['head'], row['unit']):>12} {fmt_change(row):>10}{mark}")
-    return lines
+    return lines if len(lines) > 1 else ["no headline metric is measured on either side"]
 
 
 def _sides(comparison: dict) -> list[str]:
@@ -109,7 +109,12 @@ def render_comparison(comparison: dict, top: int = 10) -> str:
 
 def render_gate(comparison: dict, result, top: int = 10) -> str:
     failed = len(result.failures)
-    verdict = "PASSED" if result.passed else f"FAILED ({failed} of {len(result.checks)} checks)"
+    skipped = len(result.checks) - result.compared
+    verdict = {"passed": "PASSED" + (f" ({result.compared} of {len(result.checks)} checks "
+                                     f"compared, {skipped} skipped)" if skipped else ""),
+               "nothing compared": f"NOTHING COMPARED (all {len(result.checks)} checks skipped: "
+                                   "no metric is measured on both sides)"}.get(
+        result.verdict, f"FAILED ({failed} of {len(result.checks)} checks)")
     lines = [f"trtprof gate: {verdict}", *_sides(comparison), ""]
     for c in result.checks:
         lines.append(f"  {_STATUS[c.status]:5}  {c.label:36} {c.detail}")

@@ -104,7 +104,7 @@ def render(report: dict, *, top: int = 10) -> str:
             out.append(f"\n{len(findings) - top} more findings: see the full report.")
     else:
         out.append("No findings.")
-    if report.get("layers"):
+    if top_layers(report, top):
         n = min(top, len(report["layers"]))
         out += [""] + _details(f"Top {n} of {len(report['layers']):,} layers",
                                _layer_table(report, top))

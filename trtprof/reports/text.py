@@ -93,7 +93,7 @@ def render(report: dict, *, top: int = 10, color: bool | None = None, width: int
     con.print()
     con.rule("Findings")
     con.print(_findings(report, top))
-    if report.get("layers"):
+    if top_layers(report, top):
         con.print()
         con.rule(f"Top {min(top, len(report['layers']))} layers (per inference)")
         con.print(_layers(report, top))

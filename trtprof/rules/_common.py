@@ -85,3 +85,29 @@ def precision_of(row) -> str:
         if v is not None and str(v) not in ("", "nan", "None", "unknown"):
             return str(v)
     return "unknown"
+
+
+def loop_span(ctx: Context) -> tuple[int, int] | None:
+    """The inference loop on the trace's clock: from one inference period before the first
+    inference to one after the last (the loop's own input and output copies lie just outside
+    the enqueue ranges); None when the window has no inferences. Setup before it (weights,
+    warm-up, engine build) and teardown after it are not the loop."""
+    trace = ctx.analysis.trace
+    it = trace.window.iterations if trace is not None else None
+    if it is None or not len(it):
+        return None
+    starts = np.sort(it["start"].to_numpy())
+    period = int(np.median(np.diff(starts))) if len(starts) > 1 else \
+        int(it["latency_ns"].median())
+    end = int(max(it["end"].max(), it["gpu_end"].max()))
+    return int(starts[0]) - period, end + period
+
+
+def loop_basis(span: tuple[int, int] | None, before: int, after: int, what: str) -> str:
+    """The evidence line saying what a rule counted: the loop, and what it left out."""
+    if span is None:
+        return f"basis: the whole trace (no inference ranges to tell the loop from setup)"
+    left = [f"{n} {what} {where}" for n, where in ((before, "before the first inference"),
+                                                   (after, "after the last")) if n]
+    return ("basis: the inference loop" + (f"; not counted: {', '.join(left)} (setup/teardown)"
+                                           if left else ""))

@@ -1,3 +1,4 @@
 """The built-in rules. Each module registers its rules on import."""
 
-from trtprof.rules import fusion, gemm_share, memory, precision, reformat, timeline  # noqa: F401
+from trtprof.rules import (fusion, gemm_share, host, memory, precision, reformat,  # noqa: F401
+                           timeline)

@@ -8,11 +8,21 @@ import pandas as pd
 
 from trtprof.analysis.result import TraceFacts
 from trtprof.rules import Context, Finding, Words, rule
-from trtprof.rules._common import fmt_ns, pct, severity, threshold
+from trtprof.rules._common import fmt_ns, loop_basis, loop_span, pct, severity, threshold
 
 _SYNC_COPY = {"cudaMemcpy", "cudaMemcpy2D", "cudaMemcpy3D", "cudaMemcpyToSymbol",
               "cudaMemcpyFromSymbol", "cuMemcpyHtoD", "cuMemcpyDtoH", "cuMemcpyDtoD",
               "cuMemcpy", "cuMemcpy2D", "cuMemcpy3D"}
+
+
+def _in_loop(rows: pd.DataFrame, span: tuple[int, int] | None
+             ) -> tuple[pd.DataFrame, int, int]:
+    """The rows (start/end columns) inside the inference loop, and how many lie before/after."""
+    if span is None:
+        return rows, 0, 0
+    before = (rows["end"] < span[0]).to_numpy()
+    after = (rows["start"] > span[1]).to_numpy()
+    return rows[~(before | after)], int(before.sum()), int(after.sum())
 
 
 def _trace(ctx: Context) -> TraceFacts:
@@ -45,6 +55,7 @@ class PageableCopies:
     share: float | None          # of the window's kernel time
     severity: str
     kinds: tuple[CopyKind, ...]
+    basis: str
 
 
 def _pageable_words(r: PageableCopies, w: Words) -> Finding:
@@ -57,6 +68,7 @@ def _pageable_words(r: PageableCopies, w: Words) -> Finding:
                       f"{k.pinned_bandwidth:.2f} GB/s")
     if r.share is not None:
         ev.append(f"pageable copy time = {pct(r.share)} of the window's GPU kernel time")
+    ev.append(r.basis)
     return Finding(
         kind="pageable_memcpy", severity=r.severity,
         title=f"{r.count} copies use pageable host memory ({fmt_ns(r.time_ns)})",
@@ -75,17 +87,15 @@ def _pageable_words(r: PageableCopies, w: Words) -> Finding:
 @rule("pageable_memcpy", needs=("trace",), words=_pageable_words, high_share=0.10,
       medium_share=0.03)
 def pageable_memcpy(ctx: Context) -> list[PageableCopies]:
-    """Host <-> device copies from/to pageable host memory (over the whole trace: inputs are
-    usually copied outside enqueue). Async copies on pageable memory are staged and
+    """Host <-> device copies from/to pageable host memory during the inference loop (inputs
+    are usually copied outside enqueue, so not only inside the window; setup copies before the
+    first inference are not counted). Async copies on pageable memory are staged and
     synchronous. Saving estimated from the trace's own pinned copies when it has some.
 
     Thresholds: high_share (0.10), medium_share (0.03) of copy time / window GPU kernel time.
     """
-    c = _copies(ctx, ["end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
-    # Copies before the first inference are setup (weights, warm-up buffers), not the loop.
-    win = _trace(ctx).window.in_window
-    if len(win):
-        c = c[(c["end"] >= win["start"].min()).to_numpy()]
+    c = _copies(ctx, ["start", "end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
+    c, before, after = _in_loop(c, loop_span(ctx))
     src, dst = c["src_kind"].astype(str), c["dst_kind"].astype(str)
     host = c["copy_kind"].astype(str).isin(("HtoD", "DtoH"))
     pageable = host & ((src == "pageable") | (dst == "pageable"))
@@ -110,6 +120,7 @@ def pageable_memcpy(ctx: Context) -> list[PageableCopies]:
     share = t / kt if kt else None
     return [PageableCopies(
         count=len(p), time_ns=t, saving_ns=saving, share=share, kinds=tuple(kinds),
+        basis=loop_basis(loop_span(ctx), before, after, "copies"),
         severity=severity(share, threshold(ctx, "pageable_memcpy", "high_share"),
                           threshold(ctx, "pageable_memcpy", "medium_share")))]
 
@@ -120,11 +131,13 @@ class SyncCopies:
     host_ns: int                 # host time blocked in the calls
     gpu_ns: int                  # the copies' GPU time
     calls: tuple[tuple[str, int], ...]   # API name, calls
+    basis: str
 
 
 def _sync_words(r: SyncCopies, w: Words) -> Finding:
     ev = [f"{n}: {k} calls" for n, k in r.calls]
     ev.append(f"host time blocked in these calls: {fmt_ns(r.host_ns)}")
+    ev.append(r.basis)
     return Finding(
         kind="sync_memcpy", severity="low" if r.host_ns < 1_000_000 else "medium",
         title=f"{r.count} synchronous memcpy calls",
@@ -138,13 +151,16 @@ def _sync_words(r: SyncCopies, w: Words) -> Finding:
 
 @rule("sync_memcpy", needs=("trace", "api"), words=_sync_words, min_bytes=65536)
 def sync_memcpy(ctx: Context) -> list[SyncCopies]:
-    """Synchronous copy API calls (cudaMemcpy, not ...Async) that block the host thread;
+    """Synchronous copy API calls (cudaMemcpy, not ...Async) that block the host thread
+    during the inference loop (setup copies before the first inference are not counted);
     host-to-device copies of at most min_bytes are exempt, as in `nsys analyze`.
 
     Thresholds: min_bytes (65536).
     """
     api = _trace(ctx).api
     calls = api[api["name"].isin(_SYNC_COPY).to_numpy()]   # categorical: tests each name once
+    span = loop_span(ctx)
+    calls, before, after = _in_loop(calls, span)
     if not len(calls):
         return []
     c = _copies(ctx, ["correlation_id", "pid", "bytes", "copy_kind", "duration"])
@@ -157,4 +173,5 @@ def sync_memcpy(ctx: Context) -> list[SyncCopies]:
     counts = j["name"].astype(str).value_counts()
     return [SyncCopies(count=len(j), host_ns=int((j["end"] - j["start"]).sum()),
                        gpu_ns=int(j["duration"].fillna(0).sum()),
-                       calls=tuple((str(n), int(k)) for n, k in counts.items()))]
+                       calls=tuple((str(n), int(k)) for n, k in counts.items()),
+                       basis=loop_basis(span, before, after, "calls"))]
