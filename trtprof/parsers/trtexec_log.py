@@ -75,6 +75,8 @@ _PERF7_RE = re.compile(r"^(min|max|mean|median|percentile): ([-\d.eE+]+) ms(?: a
                        r"(?: \(end to end ([-\d.eE+]+) ms(?: at \d+%)?\))?$")
 
 _PROFILE_HDR_RE = re.compile(r"^=== Profile \((\d+) iterations? ?\) ===")
+# The column header line: 8.x "Layer   Time (ms)   Avg. Time (ms) ...", 10.x "Time(ms)  Avg.(ms) ..."
+_PROFILE_COLUMNS_RE = re.compile(r"^\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\))")
 _ROW_NAME_FIRST = re.compile(r"^\s*(?P<name>.*?)\s+(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)(?:\s+(?P<med>-?[\d.]+))?\s+(?P<pct>-?[\d.]+)\s*$")
 _ROW_NAME_LAST = re.compile(r"^\s*(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)\s+(?P<med>-?[\d.]+)\s+(?P<pct>-?[\d.]+)\s+(?P<name>\S.*?)\s*$")
 
@@ -156,6 +158,7 @@ class _Parser:
         self.perf7: str | None = None
         self.profiles: list[tuple[int | None, list[dict], dict | None]] = []
         self.prof_rows: list[dict] | None = None
+        self.prof_iters: int | None = None
         self.prof_name_last = False
         self.banners = {"RUNNING": 0, "PASSED": 0, "FAILED": 0}
         self.build_starts = self.build_dones = self.engine_built = self.detected_io = 0
@@ -184,7 +187,8 @@ class _Parser:
                 return
         else:
             self.end_block_if_needed(msg)
-        if prefixed and self.prof_rows is not None and self.profile_line(msg):
+        # Table rows carry the logger prefix in a log; a pasted table may have lost it.
+        if self.prof_rows is not None and self.profile_line(msg):
             return
         self.message(sev, msg.strip(), msg)
 
@@ -360,6 +364,11 @@ class _Parser:
             self.prof_iters = int(m.group(1))
             self.prof_name_last = False
             return True
+        if _PROFILE_COLUMNS_RE.match(s) and self.prof_rows is None:
+            # A table pasted without its "=== Profile (N iterations) ===" line: iterations unknown.
+            self.prof_rows = []
+            self.prof_iters = None
+            return self.profile_line(s)
         if s in _PERF7_SECTIONS:
             if self.perf is None:
                 self.new_perf()

@@ -1,0 +1,153 @@
+"""Right answers on real files trtprof has never seen (issue #15): text tables that start with "[",
+TensorRT 7 layer lists, optimization profiles, appended runs, polygraphy versions, INT8
+calibration."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import REALDATA, run_subprocess
+from trtprof.errors import InputError
+from trtprof.parsers.detect import detect_kind
+from trtprof.parsers.polygraphy_log import parse_polygraphy_log
+from trtprof.parsers.profile_json import parse_profile_json
+from trtprof.parsers.trt_text import looks_like_json
+from trtprof.parsers.trtexec_log import parse_trtexec_log
+
+TRT = REALDATA / "trt"
+
+
+def real(name: str):
+    p = TRT / name
+    if not p.is_file():
+        pytest.skip(f"real data absent: {name}")
+    return p
+
+
+def analyze_json(run_cli, *paths) -> dict:
+    code, out, err = run_cli("analyze", "--no-progress", "--format", "json", *paths)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def assert_clean_error(res, path, *fragments):
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.stderr, res.stderr
+    assert lines[0].startswith("trtprof: error: ") and str(path) in lines[0]
+    for f in fragments:
+        assert f in lines[0], lines[0]
+
+
+# -- 1. text that starts with "[" is not JSON -----------------------------------------------------
+
+def _profile_block(text: str) -> str:
+    """The --dumpProfile table of a trtexec log: its header line through the Total row."""
+    lines = text.splitlines()
+    start = next(i for i, ln in enumerate(lines) if "=== Profile (" in ln)
+    end = next(i for i in range(start, len(lines)) if re.search(r"\]\s+[\d.]+\s.*\bTotal\s*$|"
+                                                                  r"\bTotal\s+[\d.]", lines[i]))
+    return "\n".join(lines[start:end + 1]) + "\n"
+
+
+@pytest.mark.parametrize("strip", ["", r"^\[[^\]]*\] ", r"^\[[^\]]*\] \[I\] "],
+                         ids=["timestamps", "severity-only", "bare"])
+def test_real_dump_profile_excerpt_is_a_log(tmp_path, run_cli, strip):
+    block = _profile_block(real("trt10.16_h100_mnist_dumpProfile.log").read_text())
+    if strip:
+        block = re.sub(strip, "", block, flags=re.M)
+    p = tmp_path / "profile_excerpt.txt"
+    p.write_text(block)
+    assert detect_kind(p) == "trtexec-log"
+    log = parse_trtexec_log(p)
+    assert log.profile_iterations == 18362 and len(log.profile) == 15
+    assert log.profile["name"].iloc[-1] == "__myl_Cast_myl5_7"
+    assert "Total" not in set(log.profile["name"])
+    rep = analyze_json(run_cli, p)
+    assert rep["inputs"][0]["kind"] == "trtexec-log"
+    assert rep["metrics"]["iterations"] == 18362 and rep["metrics"]["layer_count"] == 15
+
+
+# TensorRT 8.5 --dumpProfile table, as trtexec prints it (name first, right-aligned).
+TABLE_85 = """\
+[01/01/2022-16:14:02] [I] === Profile (43345 iterations ) ===
+[01/01/2022-16:14:02] [I]                                                Layer   Time (ms)   Avg. Time (ms)   Median Time (ms)   Time %
+[01/01/2022-16:14:02] [I]   Convolution28 + Parameter6 + (Unnamed Layer* 4) [Shuffle] + Plus30 + ReLU32      442.05           0.0102             0.0102     26.1
+[01/01/2022-16:14:02] [I]                                            Pooling66      221.68           0.0051             0.0051     13.1
+[01/01/2022-16:14:02] [I]                                             Times212      331.21           0.0076             0.0079     19.5
+[01/01/2022-16:14:02] [I]                                                Total      994.94           0.0229             0.0232    100.0
+[01/01/2022-16:14:02] [I] 
+"""
+
+
+def test_synthetic_dump_profile_excerpt(tmp_path, run_cli):
+    p = tmp_path / "table.log"
+    p.write_text(TABLE_85)
+    assert detect_kind(p) == "trtexec-log"
+    log = parse_trtexec_log(p)
+    assert log.profile_iterations == 43345
+    assert list(log.profile["name"]) == [
+        "Convolution28 + Parameter6 + (Unnamed Layer* 4) [Shuffle] + Plus30 + ReLU32",
+        "Pooling66", "Times212"]
+    assert log.profile["median_ms"].tolist() == [0.0102, 0.0051, 0.0079]
+    rep = analyze_json(run_cli, p)
+    assert rep["metrics"]["layer_count"] == 3 and rep["metrics"]["iterations"] == 43345
+    assert rep["metrics"]["gpu_time_per_inference_ns"] == 22900
+
+
+def test_table_pasted_without_its_header_line(tmp_path):
+    rows = TABLE_85.splitlines()[1:]
+    p = tmp_path / "rows.txt"
+    p.write_text("\n".join(re.sub(r"^\[[^\]]*\] \[I\] ", "", r) for r in rows) + "\n")
+    log = parse_trtexec_log(p)
+    assert len(log.profile) == 3 and log.profile_iterations is None
+
+
+@pytest.mark.parametrize("content", [
+    "[2024-01-01 12:00:00] INFO starting server\n[2024-01-01 12:00:01] WARN disk at 91%\n",
+    "[INFO] 2024-01-01 12:00:00 worker ready\n[ERROR] 2024-01-01 12:00:02 worker died\n",
+    "2024-01-01T12:00:00Z INFO request id=1\n2024-01-01T12:00:01Z INFO request id=2\n",
+], ids=["bracketed-iso", "bracketed-level", "iso"])
+def test_application_log_rejected_as_a_log(tmp_path, content):
+    p = tmp_path / "server.log"
+    p.write_text(content)
+    res = run_subprocess("analyze", p)
+    assert_clean_error(res, p, "a text log without TensorRT/trtexec lines")
+    assert "JSON" not in res.stderr.split("expected")[0]
+
+
+def test_other_text_says_what_it_is(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("some notes about the model\nnothing else\n")
+    assert_clean_error(run_subprocess("analyze", p), p,
+                       "a text file without TensorRT/trtexec lines")
+    p = tmp_path / "table.csv"
+    p.write_text("layer,time,share\nconv,1.0,0.5\nfc,1.0,0.5\n")
+    assert_clean_error(run_subprocess("analyze", p), p, "a CSV table")
+
+
+def test_truncated_json_still_reported_as_json(tmp_path):
+    p = tmp_path / "profile.json"
+    p.write_text('[\n  { "count" : 10 }\n, { "name" : "conv1", "timeMs" : 1.5')
+    assert_clean_error(run_subprocess("analyze", p), p, "malformed or truncated JSON")
+
+
+@pytest.mark.parametrize("head,is_json", [
+    ('[{"count": 1}]', True), ('[\n  { "count" : 1013 }', True), ('{"Layers": []}', True),
+    ("\ufeff  {\n", True), ('["conv1", "fc"]', True), ("[]", True), ("[1, 2]", True),
+    ("[03/31/2026-16:47:49] [I] === Profile (10 iterations ) ===", False),
+    ("[2024-01-01 12:00:00] INFO x", False), ("[I] [TRT] x", False), ("[TRT] [V] x", False),
+    ("[TensorRT] VERBOSE: x", False), ("[1]  airliner", False), ("plain", False),
+])
+def test_looks_like_json(head, is_json):
+    assert looks_like_json(head) is is_json
+
+
+def test_bad_text_bracket_only_is_an_input_error(tmp_path):
+    p = tmp_path / "x.log"
+    p.write_text("[\n")
+    with pytest.raises(InputError):
+        detect_kind(p)
