@@ -151,3 +151,42 @@ def test_bad_text_bracket_only_is_an_input_error(tmp_path):
     p.write_text("[\n")
     with pytest.raises(InputError):
         detect_kind(p)
+
+
+# -- 2. TensorRT 7 layer lists end with ", " --------------------------------------------------------
+
+def test_trt7_layer_list_trailing_comma_real(run_cli):
+    log_path = real("trt7.x_jetson_resnet50_caffe_int8_multibatch_perf.log")
+    log = parse_trtexec_log(log_path)
+    names = list(log.layers["name"])
+    assert names[-1] == "prob" and not any(n.endswith(",") for n in names)
+    prof = real("trt7.x_jetson_resnet50_caffe_int8_exportProfile_concatenated.json")
+    rep = analyze_json(run_cli, log_path, prof)
+    prob = [r for r in rep["layers"] if r["name"] == "prob"]
+    assert prob and prob[0]["time_per_inference_ns"] == 40060
+    assert not any("'prob'" in n or "'prob,'" in n for n in rep["notes"])
+
+
+def _gpu_list(line: str) -> list[str]:
+    return ("[02/22/2021-15:13:17] [I] [TRT] \n"
+            "[02/22/2021-15:13:17] [I] [TRT] --------------- Layers running on DLA: \n"
+            "[02/22/2021-15:13:17] [I] [TRT] \n"
+            "[02/22/2021-15:13:17] [I] [TRT] --------------- Layers running on GPU: \n"
+            f"[02/22/2021-15:13:17] [I] [TRT] {line}\n"
+            "[02/22/2021-15:14:48] [I] [TRT] Detected 1 inputs and 1 output network tensors.\n")
+
+
+@pytest.mark.parametrize("line,names", [
+    ("conv1 + conv1_relu + pool1, res2a_branch2a + res2a_branch2a_relu, fc1000, prob, ",
+     ["conv1 + conv1_relu + pool1", "res2a_branch2a + res2a_branch2a_relu", "fc1000", "prob"]),
+    ("(Unnamed Layer* 0) [Convolution] + (Unnamed Layer* 2) [Activation], "
+     "(Unnamed Layer* 81) [Pooling], (Unnamed Layer* 82) [Convolution], ",
+     ["(Unnamed Layer* 0) [Convolution] + (Unnamed Layer* 2) [Activation]",
+      "(Unnamed Layer* 81) [Pooling]", "(Unnamed Layer* 82) [Convolution]"]),
+    ("PWN(a, b), weird,, prob, ", ["PWN(a, b)", "weird,", "prob"]),   # only one comma is TRT's
+    ("conv1, prob", ["conv1", "prob"]),                              # a trimmed excerpt
+])
+def test_trt7_layer_list_synthetic(tmp_path, line, names):
+    p = tmp_path / "trt7.log"
+    p.write_text(_gpu_list(line))
+    assert list(parse_trtexec_log(p).layers["name"]) == names

@@ -306,8 +306,7 @@ class _Parser:
         if self.block == "gpu_layers_next":
             self.block = None
             if s:
-                names = [n.strip() for n in s.split(", ") if n.strip()]
-                self.layer_blocks.append({"kind": "names", "rows": names})
+                self.layer_blocks.append({"kind": "names", "rows": _gpu_layer_names(s)})
             return True
         return False
 
@@ -650,6 +649,20 @@ def _tensors(text: str) -> list[dict]:
     if m:
         return [tensor_dict(m.group(1), m.group(2), None)]
     return [tensor_dict(text, None, None)]
+
+
+_LIST_SEP = re.compile(", ")
+
+
+def _gpu_layer_names(s: str) -> list[str]:
+    """The names on a 7.x "Layers running on GPU" line. TensorRT 7 writes every name followed by
+    ", ", the last one too ("..., fc1000, prob, "): drop exactly that one trailing comma, so a name
+    that itself ends in "," keeps it. Commas inside brackets ("PWN(a, b)", "{ForeignNode[...]}")
+    do not split names, unless the brackets do not balance (then no bracket can be trusted)."""
+    body = s[:-1] if s.endswith(",") else s
+    balanced = all(body.count(o) == body.count(c) for o, c in ("()", "[]", "{}"))
+    parts = split_top_level(body, _LIST_SEP) if balanced else body.split(", ")
+    return [n.strip() for n in parts if n.strip()]
 
 
 def _dims(text: str) -> list:
