@@ -12,6 +12,7 @@ import pytest
 from conftest import REALDATA, run_subprocess
 from trtprof.errors import InputError
 from trtprof.parsers.detect import detect_kind
+from trtprof.parsers.layer_json import opt_profile_counts, parse_layer_json
 from trtprof.parsers.polygraphy_log import parse_polygraphy_log
 from trtprof.parsers.profile_json import parse_profile_json
 from trtprof.parsers.trt_text import looks_like_json
@@ -190,3 +191,65 @@ def test_trt7_layer_list_synthetic(tmp_path, line, names):
     p = tmp_path / "trt7.log"
     p.write_text(_gpu_list(line))
     assert list(parse_trtexec_log(p).layers["name"]) == names
+
+
+# -- 3a. optimization profiles ----------------------------------------------------------------------
+
+def test_two_optimization_profiles_real_log(run_cli):
+    p = real("trt10.16_h100_mnist_fp32_python_api_verbose_3x_profilingVerbosity.log")
+    log = parse_trtexec_log(p)
+    assert log.optimization_profiles == 2 and len(log.layers) == 26
+    assert opt_profile_counts(list(log.layers["name"])) == {0: 13, 1: 13}
+    assert any(n.startswith("2 optimization profiles: 13 layers each") for n in log.notes)
+    rep = analyze_json(run_cli, p)
+    assert rep["metrics"]["layer_count"] == 13
+    assert "2 optimization profiles: 13 layers each (layer_count counts one profile, profile 0)" \
+        in rep["notes"]
+
+
+def _tagged(layer: dict, k: int) -> dict:
+    out = json.loads(json.dumps(layer))
+    out["Name"] = f"{layer['Name']} [profile {k}]"
+    for t in out.get("Inputs", []) + out.get("Outputs", []):
+        t["Name"] += f" [profile {k}]"
+    return out
+
+
+def _layer(name, ltype="CaskConvolution", i="x", o="y"):
+    return {"Name": name, "LayerType": ltype,
+            "Inputs": [{"Name": i, "Dimensions": [1, 8], "Format/Datatype": "Half"}],
+            "Outputs": [{"Name": o, "Dimensions": [1, 8], "Format/Datatype": "Half"}],
+            "TacticName": "sm80_xmma_fprop_implicit_gemm_f16f16_f16f16_f16_nhwckrsc_nhwc",
+            "TacticValue": "0x1"}
+
+
+def test_two_optimization_profiles_layer_json(tmp_path, run_cli):
+    p0 = [_layer("conv1 + relu1"), _layer("pool1", "CaskPooling"),
+          _layer("Reformatting CopyNode for Input Tensor 0 to fc", "Reformat"),
+          _layer("fc", "CaskGemmConvolution")]
+    # Myelin names carry the tag inside (node_linear [profile 1]_myl15_1) or not at all.
+    p1 = [_tagged(x, 1) for x in p0]
+    doc = {"Layers": p0 + p1, "Bindings": ["x", "y", "x [profile 1]", "y [profile 1]"]}
+    lj = tmp_path / "layers.json"
+    lj.write_text(json.dumps(doc))
+    eng = parse_layer_json(lj)
+    assert eng.optimization_profiles == 2
+    assert any(n.startswith("2 optimization profiles: 4 layers each") for n in eng.notes)
+    prof = tmp_path / "profile.json"
+    prof.write_text(json.dumps([{"count": 100}] + [
+        {"name": x["Name"], "timeMs": 1.0, "averageMs": 0.01, "medianMs": 0.01,
+         "percentage": 25.0} for x in p0]))
+    rep = analyze_json(run_cli, lj, prof)
+    assert rep["metrics"]["layer_count"] == 4
+    assert any("the 4 layers of the other profiles have no record (expected)" in n
+               for n in rep["notes"])
+    assert not any("engine layers have no profile record" in n for n in rep["notes"])
+
+
+def test_optimization_profile_counts():
+    myelin = ["a", "__myl_Cast_myl7_0", "a [profile 1]", "node [profile 1]_myl15_1",
+              "__myl_Cast_myl15_2"]
+    assert opt_profile_counts(myelin) == {0: 2, 1: 3}
+    # A user's own "[profile 1]" without a profile 0 twin is just a name.
+    assert opt_profile_counts(["conv", "head [profile 1]"]) == {0: 2}
+    assert opt_profile_counts([]) == {0: 0}

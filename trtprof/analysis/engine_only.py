@@ -84,12 +84,29 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
         "precision_share": shares(prec_col) if classes_known else {},
         "reformat_share": share(timed.loc[timed["is_reformat"], per].sum(), total)
         if total else None,
-        "layer_count": int(len(view)),
+        "layer_count": _layer_count(view),
         "reformat_layers": int(view["is_reformat"].sum()) if len(view) else 0,
         "iterations": iterations,
         "latency": _perf_latency(perf),
         "trtexec_perf": perf or None,
     }
+
+
+def _layer_count(view: pd.DataFrame) -> int:
+    """Distinct layers of one optimization profile: an engine with N profiles lists every layer
+    N times ("conv", "conv [profile 1]", ...), which is one network, not N times the layers."""
+    from trtprof.parsers.layer_json import opt_profile_counts
+    if not len(view):
+        return 0
+    return opt_profile_counts(view["name"].astype(str).tolist())[0]
+
+
+def _layer_count_note(view: pd.DataFrame) -> str | None:
+    from trtprof.parsers.layer_json import opt_profile_counts, opt_profile_summary
+    counts = opt_profile_counts(view["name"].astype(str).tolist()) if len(view) else {}
+    if len(counts) < 2:
+        return None
+    return opt_profile_summary(counts) + " (layer_count counts one profile, profile 0)"
 
 
 def _perf_latency(perf: dict) -> dict | None:
@@ -121,6 +138,9 @@ def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
                          "the inputs give (names-only layer JSON?): GEMM, Tensor Core and class "
                          "shares are left unknown. Export the layers with "
                          "--profilingVerbosity=detailed.")
+    profiles_note = _layer_count_note(view)
+    if profiles_note:
+        notes.append(profiles_note)
     view = view.copy()
     if len(view):
         if iterations:   # a table without totals: the run count gives them

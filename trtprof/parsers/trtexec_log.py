@@ -24,7 +24,7 @@ from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor
 from trtprof.model import ENGINE_LAYER_COLUMNS, LAYER_PROFILE_COLUMNS, empty_frame
 
 from .layer_json import _frame as _layer_frame
-from .layer_json import _layer_row, fusion_parts, is_reformat_layer
+from .layer_json import _layer_row, fusion_parts, is_reformat_layer, opt_profile_note
 from .trt_text import read_text, sniff_text_kind, split_top_level
 
 AUTOTUNING_COLUMNS: dict[str, str] = {
@@ -80,6 +80,8 @@ _PROFILE_COLUMNS_RE = re.compile(r"^\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\
 _ROW_NAME_FIRST = re.compile(r"^\s*(?P<name>.*?)\s+(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)(?:\s+(?P<med>-?[\d.]+))?\s+(?P<pct>-?[\d.]+)\s*$")
 _ROW_NAME_LAST = re.compile(r"^\s*(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)\s+(?P<med>-?[\d.]+)\s+(?P<pct>-?[\d.]+)\s+(?P<name>\S.*?)\s*$")
 
+# Verbose builds: "Constructing optimization profile number 1 [2/2]."
+_PROFILE_BUILD_RE = re.compile(r"^Constructing optimization profile number \d+ \[\d+/(\d+)\]")
 _BUILD_START_RE = re.compile(r"^Original: \d+ layers")
 _RESOURCE_LIB_RE = re.compile(r"libnvinfer_builder_resource(?:_sm(\d+))?\.so\.(\d+\.\d+\.\d+)")
 
@@ -107,6 +109,7 @@ class TrtexecLog:
     runs: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    optimization_profiles: int = 1      # the engine layer listing repeats layers per profile
 
 
 def parse_trtexec_log(path: str | Path) -> TrtexecLog:
@@ -164,6 +167,7 @@ class _Parser:
         self.build_starts = self.build_dones = self.engine_built = self.detected_io = 0
         self.clobbered = 0
         self.int8_seen: set[str] = set()
+        self.opt_profiles_built = 1             # the last build's "optimization profile [i/N]"
         self.versions_seen: list[str] = []
 
     # -- driver ------------------------------------------------------------------------------
@@ -464,6 +468,10 @@ class _Parser:
         if re.match(r"^Detected \d+ inputs? and \d+ output network tensors", s):
             self.detected_io += 1
             return
+        m = _PROFILE_BUILD_RE.match(s)
+        if m:
+            self.opt_profiles_built = int(m.group(1))
+            return
         m = re.match(r"^Adding reformat layer: (.*)$", s)
         if m:
             self.log.reformats_added.append(m.group(1))
@@ -556,6 +564,7 @@ class _Parser:
     def finish_layers(self) -> None:
         log = self.log
         blocks = [b for b in self.layer_blocks if b["rows"]]
+        log.optimization_profiles = self.opt_profiles_built
         if not blocks:
             log.notes.append("no engine layer information (build without --verbose or "
                              "--profilingVerbosity, an engine loaded with --loadEngine, or the "
@@ -576,6 +585,9 @@ class _Parser:
         else:
             rows = last["rows"]
         log.layers = _layer_frame(rows)
+        # The listing's names tell (with a note); a verbose build also says how many it built.
+        log.optimization_profiles = max(opt_profile_note([r["name"] for r in rows], log.notes),
+                                        self.opt_profiles_built)
 
     def finish_autotuning(self) -> None:
         log = self.log
