@@ -253,3 +253,20 @@ def test_optimization_profile_counts():
     # A user's own "[profile 1]" without a profile 0 twin is just a name.
     assert opt_profile_counts(["conv", "head [profile 1]"]) == {0: 2}
     assert opt_profile_counts([]) == {0: 0}
+
+
+# -- 3b. several runs in one file -----------------------------------------------------------------
+
+def test_appended_profile_arrays_say_which_is_used():
+    prof = parse_profile_json(real("trt7.x_jetson_resnet50_caffe_int8_exportProfile_concatenated.json"))
+    assert prof.runs == 7 and prof.iterations == 15
+    assert ("7 profile arrays appended in one file (one per run): the last one (array 7 of 7, "
+            "15 iterations) is used") in prof.notes
+
+
+def test_several_perf_summaries_say_which_is_used():
+    log = parse_trtexec_log(real("trt7.x_jetson_resnet50_caffe_int8_multibatch_perf.log"))
+    assert "7 performance summaries (one per run): the last one (summary 7 of 7) is used" \
+        in log.notes
+    assert any("engine layer listings" in n and "the last one (listing 7 of 7, 56 layers)" in n
+               for n in log.notes)

@@ -55,8 +55,9 @@ def load_profile_json(arrays: list[Any], path: str | None = None) -> LayerProfil
     all_runs = pd.concat(frames, ignore_index=True) if frames else _frame([])
     layers = frames[-1].reset_index(drop=True)
     if len(arrays) > 1:
-        notes.append(f"{len(arrays)} profile arrays appended in one file (one per run); "
-                     f"layers holds the last run (iterations {counts[-1]})")
+        notes.append(f"{len(arrays)} profile arrays appended in one file (one per run): the "
+                     f"last one (array {len(arrays)} of {len(arrays)}, {counts[-1]} iterations) "
+                     "is used")
     if not layers.empty and layers["median_ms"].isna().all():
         notes.append("no medianMs (written by TensorRT < 8.5)")
     if counts[-1] is None:

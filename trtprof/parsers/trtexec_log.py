@@ -537,8 +537,9 @@ class _Parser:
         self.finish_profile()
         log.perf = log.perf_runs[-1] if log.perf_runs else {}
         if len(log.perf_runs) > 1:
-            log.notes.append(f"{len(log.perf_runs)} performance summaries (one per run); perf "
-                             "holds the last")
+            n = len(log.perf_runs)
+            log.notes.append(f"{n} performance summaries (one per run): the last one (summary "
+                             f"{n} of {n}) is used")
         if not log.perf_runs:
             log.notes.append("no performance summary (build only, --skipInference, --dumpProfile "
                              "without --separateProfileRun, or the log is truncated)")
@@ -573,7 +574,8 @@ class _Parser:
         last = blocks[-1]
         if len(blocks) > 1:
             log.notes.append(f"{len(blocks)} engine layer listings (a verbose build's listing "
-                             "plus --dumpLayerInfo, or several builds); layers holds the last")
+                             "plus --dumpLayerInfo, or several builds): the last one (listing "
+                             f"{len(blocks)} of {len(blocks)}, {len(last['rows'])} layers) is used")
         if last["kind"] == "names":
             rows = [{"name": n, "layer_type": "", "tactic_name": "", "tactic_id": None,
                      "precision": "unknown", "inputs": [], "outputs": [],
@@ -637,7 +639,8 @@ class _Parser:
         log.profile = frame.astype(dict(LAYER_PROFILE_COLUMNS))
         log.profile_iterations = iters
         if len(tables) > 1:
-            log.notes.append(f"{len(tables)} --dumpProfile tables; profile holds the last")
+            log.notes.append(f"{len(tables)} --dumpProfile tables: the last one (table "
+                             f"{len(tables)} of {len(tables)}, {iters} iterations) is used")
 
 
 # -- helpers -------------------------------------------------------------------------------------
