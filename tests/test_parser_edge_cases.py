@@ -270,3 +270,48 @@ def test_several_perf_summaries_say_which_is_used():
         in log.notes
     assert any("engine layer listings" in n and "the last one (listing 7 of 7, 56 layers)" in n
                for n in log.notes)
+
+
+# -- 3c. the TensorRT version from polygraphy --------------------------------------------------------
+
+POLYGRAPHY_RUN = """\
+[I] RUNNING | Command: /usr/local/bin/polygraphy run model.onnx --trt --verbose
+[V] Loaded Module: polygraphy | Version: 0.49.9 | Path: ['/usr/local/lib/python3.10/dist-packages/polygraphy']
+[V] Loaded extension modules: []
+[V] Loaded Module: tensorrt | Version: 8.6.1 | Path: ['/usr/local/lib/python3.10/dist-packages/tensorrt']
+[I] trt-runner-N0-10/24/24-09:43:36     | Activating and starting inference
+[V] [MemUsageChange] Init CUDA: CPU +14, GPU +0, now: CPU 32, GPU 848 (MiB)
+[V] Detected 1 inputs and 1 output network tensors.
+[I] Finished engine building in 0.302 seconds
+[I] PASSED | Runtime: 5.122s | Command: /usr/local/bin/polygraphy run model.onnx --trt --verbose
+"""
+
+
+def test_polygraphy_run_log_is_a_tensorrt_log_with_its_version(tmp_path, run_cli):
+    p = tmp_path / "polygraphy_run.log"
+    p.write_text(POLYGRAPHY_RUN)
+    assert detect_kind(p) == "trtexec-log"
+    assert parse_trtexec_log(p).trt_version == "8.6.1"
+    assert analyze_json(run_cli, p)["inputs"][0]["version"] == "8.6.1"
+
+
+def test_polygraphy_inspect_version(tmp_path):
+    assert parse_polygraphy_log(real("trt10.16_polygraphy_inspect_engine_show_layers_mnist.log")
+                                ).trt_version == "10.16.2.5"
+    p = tmp_path / "inspect.log"
+    p.write_text("[I] Loaded Module: tensorrt | Version: 10.0.1 | Path: "
+                 "['/usr/lib/python3/dist-packages/tensorrt']\n"
+                 "[I] ==== TensorRT Engine ====\n"
+                 "    Name: Unnamed Network 0 | Explicit Batch Engine\n\n"
+                 "    ---- 1 Layer(s) Per Profile ----\n"
+                 "        - Profile: 0\n"
+                 "            Layer 0    | node_of_Y [Op: Reformat]\n"
+                 "                {X [shape=(1, 2, -1, -1)]}\n"
+                 "                 -> {Y [shape=(1, 2, -1, -1)]}\n\n"
+                 "        - Profile: 1\n"
+                 "            Layer 0    | node_of_Y [profile 1] [Op: Reformat]\n"
+                 "                {X [profile 1] [shape=(1, 2, -1, -1)]}\n"
+                 "                 -> {Y [profile 1] [shape=(1, 2, -1, -1)]}\n")
+    assert detect_kind(p) == "polygraphy"
+    poly = parse_polygraphy_log(p)
+    assert poly.trt_version == "10.0.1" and poly.optimization_profiles == 2

@@ -82,6 +82,7 @@ _ROW_NAME_LAST = re.compile(r"^\s*(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)\s+(?P<med>
 
 # Verbose builds: "Constructing optimization profile number 1 [2/2]."
 _PROFILE_BUILD_RE = re.compile(r"^Constructing optimization profile number \d+ \[\d+/(\d+)\]")
+_POLYGRAPHY_TRT_RE = re.compile(r"^Loaded Module: tensorrt \| Version: (\d+(?:\.\d+)+)\b")
 _BUILD_START_RE = re.compile(r"^Original: \d+ layers")
 _RESOURCE_LIB_RE = re.compile(r"libnvinfer_builder_resource(?:_sm(\d+))?\.so\.(\d+\.\d+\.\d+)")
 
@@ -272,6 +273,10 @@ class _Parser:
         m = re.match(r"^TensorRT version: (\S+)", s)
         if m:
             self.log.trt_version = m.group(1)
+            return True
+        m = _POLYGRAPHY_TRT_RE.match(s)
+        if m:   # polygraphy's "[V] Loaded Module: tensorrt | Version: 8.6.0 | Path: [...]"
+            self.log.trt_version = self.log.trt_version or m.group(1)
             return True
         m = re.match(r"^Selected Device: (.+)$", s)
         if m:
