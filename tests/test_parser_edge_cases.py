@@ -315,3 +315,55 @@ def test_polygraphy_inspect_version(tmp_path):
     assert detect_kind(p) == "polygraphy"
     poly = parse_polygraphy_log(p)
     assert poly.trt_version == "10.0.1" and poly.optimization_profiles == 2
+
+
+# -- 3d. INT8 calibration -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,expected", [
+    ("trt8.5_jetson_orin_mnist_best_verbose_build_dumpProfile.log", "uncalibrated"),
+    ("trt8.4_jetson_orin_best_verbose_truncated_myelin_assert.log", "uncalibrated"),
+    ("trt7.x_jetson_resnet50_caffe_int8_multibatch_perf.log", "uncalibrated"),
+    ("trt8.5_rtx2000ada_resnet18_int8_qat_best_verbose_build_dumpProfile.log", "explicit"),
+    ("issue_excerpt_trt10_python_api_bert_embedding_int8_ptq_calibration_missing_scale.log",
+     "calibrated"),
+    ("issue_excerpt_trt8_python_api_transformer_int8_missing_scale_warnings.log", None),
+    ("trt10.16_h100_dynamicquantize_fp8_python_api_verbose.log", None),   # FP8 Q/DQ, no INT8
+    ("trt10.16_h100_mnist_fp16_verbose_build.log", None),
+])
+def test_int8_calibration_real(name, expected):
+    log = parse_trtexec_log(real(name))
+    assert log.int8_calibration == expected
+    int8_notes = [n for n in log.notes if n.startswith("INT8 ")]
+    assert len(int8_notes) == (1 if expected else 0)
+    if expected == "uncalibrated":
+        assert "INT8 accuracy is meaningless (timings are still valid)" in int8_notes[0]
+
+
+_OPTS = ("[03/31/2026-16:38:50] [I] === Build Options ===\n"
+         "[03/31/2026-16:38:50] [I] Precision: FP32+INT8\n"
+         "[03/31/2026-16:38:50] [I] Calibration: {calib}\n")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --onnx=m.onnx --int8\n"
+     + _OPTS.format(calib="Dynamic"), "uncalibrated"),
+    ("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --onnx=m.onnx --int8 "
+     "--calib=m.cache\n" + _OPTS.format(calib="m.cache")
+     + "[03/31/2026-16:38:51] [I] [TRT] Generated calibration scales using calibration cache. "
+       "Make sure that calibration cache has latest scales.\n", "calibrated"),
+    ("[02/16/2020-18:41:47] [I] Setting Per Tensor Dynamic Range\n"
+     "[02/16/2020-18:41:47] [W] [TRT] Calibrator is not being used. Users must provide dynamic "
+     "range for all tensors that are not Int32.\n", "user_ranges"),
+    ("&&&& RUNNING TensorRT.trtexec [TensorRT v8510] # trtexec --onnx=qat.onnx --int8\n"
+     + _OPTS.format(calib="Dynamic")
+     + "[08/20/2024-19:31:30] [W] [TRT] Calibrator won't be used in explicit precision mode. Use "
+       "quantization aware training to generate network with Quantize/Dequantize nodes.\n",
+     "explicit"),
+    ("&&&& RUNNING TensorRT.trtexec [TensorRT v8601] # trtexec --onnx=m.onnx --fp16\n"
+     "[03/31/2026-16:38:50] [I] Precision: FP32+FP16\n"
+     "[03/31/2026-16:38:50] [I] Calibration: \n", None),
+])
+def test_int8_calibration_synthetic(tmp_path, text, expected):
+    p = tmp_path / "build.log"
+    p.write_text(text)
+    assert parse_trtexec_log(p).int8_calibration == expected

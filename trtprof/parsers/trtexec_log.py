@@ -80,6 +80,16 @@ _PROFILE_COLUMNS_RE = re.compile(r"^\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\
 _ROW_NAME_FIRST = re.compile(r"^\s*(?P<name>.*?)\s+(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)(?:\s+(?P<med>-?[\d.]+))?\s+(?P<pct>-?[\d.]+)\s*$")
 _ROW_NAME_LAST = re.compile(r"^\s*(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)\s+(?P<med>-?[\d.]+)\s+(?P<pct>-?[\d.]+)\s+(?P<name>\S.*?)\s*$")
 
+# Log lines that say where INT8 scales come from (message starts, TensorRT 7-10).
+_CALIB_LINES = (
+    ("Calibrator won't be used in explicit precision mode", "explicit_msg"),
+    ("QDQ optimization pass", "qdq_pass"),            # verbose; only with Q/DQ nodes
+    ("QDQ graph optimizer", "qdq_pass"),
+    ("Starting Calibration", "calib_ran"),
+    ("Calibration completed in", "calib_ran"),
+    ("Generated calibration scales using calibration cache", "calib_cache"),
+    ("Calibrator is not being used", "no_calibrator"),
+)
 # Verbose builds: "Constructing optimization profile number 1 [2/2]."
 _PROFILE_BUILD_RE = re.compile(r"^Constructing optimization profile number \d+ \[\d+/(\d+)\]")
 _POLYGRAPHY_TRT_RE = re.compile(r"^Loaded Module: tensorrt \| Version: (\d+(?:\.\d+)+)\b")
@@ -111,6 +121,9 @@ class TrtexecLog:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     optimization_profiles: int = 1      # the engine layer listing repeats layers per profile
+    # Where the INT8 scales came from, only from what the log says (_Parser.int8_calibration):
+    # "explicit" | "calibrated" | "uncalibrated" | "user_ranges" | None (unknown or not INT8).
+    int8_calibration: str | None = None
 
 
 def parse_trtexec_log(path: str | Path) -> TrtexecLog:
@@ -168,6 +181,8 @@ class _Parser:
         self.build_starts = self.build_dones = self.engine_built = self.detected_io = 0
         self.clobbered = 0
         self.int8_seen: set[str] = set()
+        self.calib: set[str] = set()           # INT8 calibration evidence (see _CALIB_LINES)
+        self.calib_file = ""                    # trtexec "Calibration: <cache file>"
         self.opt_profiles_built = 1             # the last build's "optimization profile [i/N]"
         self.versions_seen: list[str] = []
 
@@ -261,6 +276,8 @@ class _Parser:
             return
         kind, ver, cmd = m.group(1), m.group(3), m.group(4)
         self.banners[kind] += 1
+        if m.group(2):
+            self.calib.add("trtexec")
         if ver:
             self.log.trt_version = _version_from_tag(ver)
         if kind == "RUNNING":
@@ -299,6 +316,15 @@ class _Parser:
         if m and self.perf is None:
             key = m.group(1).lower().replace(" ", "_")
             self.log.build_flags.setdefault(key, m.group(2).strip())
+            if key == "calibration" and m.group(2).strip():
+                # trtexec prints "Dynamic" for --int8 without --calib (it then sets made-up
+                # dynamic ranges on every tensor), else the --calib cache file.
+                value = m.group(2).strip()
+                if value == "Dynamic":
+                    self.calib.add("trtexec_dynamic")
+                else:
+                    self.calib.add("calib_file")
+                    self.calib_file = value
             return True
         m = _RESOURCE_LIB_RE.search(s)
         if m and s.startswith("Loaded shared library"):
@@ -489,6 +515,10 @@ class _Parser:
             self.log.missing_scale_tensors.append(m.group(1))
             self.int8(s)
             return
+        for prefix, key in _CALIB_LINES:
+            if s.startswith(prefix):
+                self.calib.add(key)
+                break
         if (s.startswith("Calibrator is not being used") or s.startswith("Setting a default quantization")
                 or "dynamic range" in s.lower() and ("missing" in s.lower() or "not set" in s.lower())):
             self.int8(s)
@@ -566,6 +596,49 @@ class _Parser:
             if n_default:
                 log.notes.append(f"{n_default} tensors/layers got default quantization params "
                                  "(no calibration data): INT8 scales missing")
+        log.int8_calibration, note = self.int8_calibration()
+        if note:
+            log.notes.append(note)
+
+    def int8_calibration(self) -> tuple[str | None, str | None]:
+        """Where the INT8 scales came from, and a note saying why; (None, None) when the log
+        does not tell or the build is not INT8. Strongest evidence first: Q/DQ nodes make
+        TensorRT ignore any calibrator or dynamic range; a calibration that ran beats a
+        placeholder warning about a few tensors it missed."""
+        ev, log = self.calib, self.log
+        int8 = bool(log.build_flags.get("int8") or log.build_flags.get("best")
+                    or self.int8_seen or ev - {"qdq_pass", "trtexec"}
+                    or (not log.layers.empty and (log.layers["precision"] == "int8").any()))
+        if not int8:
+            return None, None
+        if "explicit_msg" in ev or "qdq_pass" in ev:
+            why = ("'Calibrator won't be used in explicit precision mode'" if "explicit_msg" in ev
+                   else "Q/DQ graph optimizer passes")
+            return "explicit", (f"INT8 explicit quantization (Q/DQ nodes; log: {why}): scales "
+                                "come from the model, not from a calibrator")
+        if ev & {"calib_ran", "calib_cache", "calib_file"}:
+            why = (f"--calib {self.calib_file}" if "calib_file" in ev else
+                   "scales from a calibration cache" if "calib_cache" in ev else
+                   "calibration ran")
+            return "calibrated", f"INT8 calibrated ({why})"
+        n_default = sum(1 for w in log.int8_warnings if w.startswith("Setting a default quant"))
+        # trtexec has no way to take real ranges without --calib: without one it makes them up.
+        if "trtexec_dynamic" in ev or n_default or {"trtexec", "no_calibrator"} <= ev:
+            reasons = []
+            if "trtexec_dynamic" in ev:
+                reasons.append("trtexec 'Calibration: Dynamic' (--int8/--best without --calib)")
+            elif "no_calibrator" in ev:
+                reasons.append("trtexec without a calibrator")
+            if n_default:
+                reasons.append("TensorRT set default quantization params")
+            return "uncalibrated", ("INT8 uncalibrated: " + " and ".join(reasons) + ": placeholder "
+                                    "dynamic ranges, so INT8 accuracy is meaningless (timings are "
+                                    "still valid)")
+        if "no_calibrator" in ev:
+            return "user_ranges", ("INT8 without a calibrator ('Calibrator is not being used'): "
+                                   "dynamic ranges were set by the application; accuracy depends "
+                                   "on them")
+        return None, None
 
     def finish_layers(self) -> None:
         log = self.log
