@@ -78,7 +78,9 @@ _TRT_LOG_RE = re.compile(
     r"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] ?)?(?:\[[IVWEF]\] \[TRT\]|\[TRT\] \[[IVWEF]\]"
     r"|\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR):)"
     r"|" + _PREFIX + r"(?:&&&& (?:RUNNING|PASSED|FAILED) TensorRT|=== (?:Model Options|Build Options"
-    r"|Performance summary|Device Information) |=== Profile \(\d+ iterations? ?\) ===|\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\)\s)|TensorRT version: \d"
+    r"|Performance summary|Device Information) |=== Profile \(\d+ iterations? ?\) ==="
+    r"|\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\)\s)"   # profile columns
+    r"|TensorRT version: \d"
     r"|Engine Layer Information|Layer\([A-Za-z0-9_]+\): .*Tactic: |(?:Tactic Name: \S+ )?Tactic: \S+ Time: "
     r"|\*+ Autotuning |Adding reformat layer|Missing scale and zero-point|Calibrator is not being used"
     r"|\[MemUsage(?:Change|Snapshot)\]|Loaded engine size|Original: \d+ layers)", re.M)
