@@ -84,7 +84,7 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
         "precision_share": shares(prec_col) if classes_known else {},
         "reformat_share": share(timed.loc[timed["is_reformat"], per].sum(), total)
         if total else None,
-        "layer_count": int(len(view)),
+        "layer_count": _layer_count(view),
         "reformat_layers": int(view["is_reformat"].sum()) if len(view) else 0,
         # share of profiled time in layers the engine's listing names (None: no listing)
         "profile_coverage": _coverage(timed, total),
@@ -93,6 +93,23 @@ def _metrics(view: pd.DataFrame, inputs: Inputs, iterations: int | None) -> dict
         # kept for reports before ``performance`` (schema 2): the parser's dict, in ms
         "trtexec_perf": perf or None,
     }
+
+
+def _layer_count(view: pd.DataFrame) -> int:
+    """Distinct layers of one optimization profile: an engine with N profiles lists every layer
+    N times ("conv", "conv [profile 1]", ...), which is one network, not N times the layers."""
+    from trtprof.parsers.layer_json import opt_profile_counts
+    if not len(view):
+        return 0
+    return opt_profile_counts(view["name"].astype(str).tolist())[0]
+
+
+def _layer_count_note(view: pd.DataFrame) -> str | None:
+    from trtprof.parsers.layer_json import opt_profile_counts, opt_profile_summary
+    counts = opt_profile_counts(view["name"].astype(str).tolist()) if len(view) else {}
+    if len(counts) < 2:
+        return None
+    return opt_profile_summary(counts) + " (layer_count counts one profile, profile 0)"
 
 
 def _coverage(timed: pd.DataFrame, total: int) -> float | None:
@@ -119,6 +136,9 @@ def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
                          f"the inputs give ({why}): GEMM, Tensor Core and class shares are left "
                          "unknown. Export the layers with --profilingVerbosity=detailed from "
                          "the same build as the profile.")
+    profiles_note = _layer_count_note(view)
+    if profiles_note:
+        notes.append(profiles_note)
     view = view.copy()
     if len(view):
         if iterations:   # a table without totals: the run count gives them

@@ -77,13 +77,13 @@ def detect_kind(path: str | Path) -> str:
     if "\x00" in text or text.count("\ufffd") > len(text) // 100:
         raise InputError("binary file of an unknown kind: expected an nsys .sqlite/.nsys-rep, a "
                          "trtexec log or TensorRT JSON", path=str(p))
-    kind = _sniff_text(text)          # logs may start with "[" too ("[11/23/2026-...] [I]")
+    kind = _sniff_text(text)
     if kind:
         return kind
-    body = text.lstrip("\ufeff \t\r\n")
-    if body[:1] in ("{", "[") or body.startswith("--- Layer"):
-        from trtprof.parsers.trt_text import iter_json_values, read_text
+    from trtprof.parsers.trt_text import describe_text, iter_json_values, looks_like_json, read_text
+    # Content decides, not the first character: a log's "[date] [I]" prefix starts with "[" too.
+    if looks_like_json(text) or text.lstrip("\ufeff \t\r\n").startswith("--- Layer"):
         first = next(iter_json_values(read_text(p), str(p)), None)
         return _json_kind(first, p)
-    raise InputError("text file that is neither a trtexec/TensorRT log nor polygraphy output",
-                     path=str(p))
+    raise InputError(f"not a TensorRT input: {describe_text(text)}; expected a trtexec/TensorRT "
+                     "log, polygraphy output, TensorRT JSON or an nsys export", path=str(p))

@@ -27,6 +27,9 @@ NAMES_ONLY_NOTE = ("names only: rebuild with --profilingVerbosity=detailed to ge
 _METADATA_SEP_RE = re.compile("[\x1e\x1f]")
 _REFORMAT_NAME_RE = re.compile(r"^Reformatting CopyNode for (Input|Output) Tensor \d+ to "
                                r"| (input|output) reformatter \d+$")
+# An engine with several optimization profiles holds a copy of every layer per profile; TensorRT
+# tags the copies of profile N >= 1 with " [profile N]" (tensors and bindings too).
+_OPT_PROFILE_RE = re.compile(r" \[profile ([1-9]\d*)\]")
 # Extra columns beyond ENGINE_LAYER_COLUMNS.
 EXTRA_COLUMNS = ("fused_ops", "stream_id", "origin", "myelin", "params")
 
@@ -39,6 +42,7 @@ class EngineLayers:
     trt_version: str | None = None       # never in the file; see version_hint
     version_hint: str | None = None      # e.g. ">=8.6" from the keys present
     notes: list[str] = field(default_factory=list)
+    optimization_profiles: int = 1       # layers repeat once per profile (see opt_profile_counts)
 
 
 def parse_layer_json(path: str | Path) -> EngineLayers:
@@ -71,15 +75,18 @@ def load_layer_json(obj: Any, path: str | None = None) -> EngineLayers:
     if raw and all(isinstance(x, str) for x in raw):
         frame = _names_only_frame(raw)
         notes.insert(0, NAMES_ONLY_NOTE)
-        return EngineLayers(frame, bindings, detailed=False, notes=notes)
+        profiles = opt_profile_note(raw, notes)
+        return EngineLayers(frame, bindings, detailed=False, notes=notes,
+                            optimization_profiles=profiles)
     if not all(isinstance(x, dict) for x in raw):
         raise InputError("\"Layers\" mixes strings and objects, or holds other values", path=path)
     rows = [_layer_row(d, path) for d in raw]
     frame = _frame(rows)
     if frame.empty:
         notes.append("no layers in the file")
+    profiles = opt_profile_note(frame["name"].tolist(), notes)
     return EngineLayers(frame, bindings, detailed=True, version_hint=_version_hint(raw),
-                        notes=notes)
+                        notes=notes, optimization_profiles=profiles)
 
 
 def _layer_row(d: dict, path: str | None) -> dict:
@@ -201,3 +208,49 @@ def _version_hint(raw: list[dict]) -> str | None:
         return ">=8.4"
     return None
 
+
+
+def opt_profile_indices(names: list[str]) -> list[int]:
+    """The optimization profile of each layer, in listing order.
+
+    TensorRT tags the copies of profile N >= 1 " [profile N]": at the end of a name, or inside it
+    where Myelin appends its own suffix ("node_linear [profile 1]_myl15_1"); Myelin's internal
+    layers ("__myl_Cast_myl15_5") carry no tag. Each profile's layers are listed together, in
+    profile order, so an untagged layer belongs to the profile of the tagged layers before it.
+    A tag counts only when some name carrying it is, without it, a profile 0 name: a user may
+    have named a layer "x [profile 1]"."""
+    tags = [max((int(t) for t in _OPT_PROFILE_RE.findall(n)), default=0) for n in names]
+    untagged = {n for n, t in zip(names, tags) if not t}
+    known = {t for n, t in zip(names, tags) if t and _OPT_PROFILE_RE.sub("", n) in untagged}
+    out, current = [], 0
+    for t in tags:
+        if t in known and t > current:
+            current = t
+        out.append(current)
+    return out
+
+
+def opt_profile_counts(names: list[str]) -> dict[int, int]:
+    """Layers per optimization profile, ``{0: n0, 1: n1, ...}`` (``{0: n}`` for one profile).
+    Copies need not match one for one: each profile gets its own tactics and reformats."""
+    counts: dict[int, int] = {0: 0}
+    for k in opt_profile_indices([str(n) for n in names]):
+        counts[k] = counts.get(k, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def opt_profile_summary(counts: dict[int, int]) -> str:
+    """``"2 optimization profiles: 13 layers each"`` (or the count of each when they differ)."""
+    per = set(counts.values())
+    each = (f"{per.pop()} layers each" if len(per) == 1 else
+            "layers per profile " + ", ".join(str(counts[k]) for k in sorted(counts)))
+    return f"{len(counts)} optimization profiles: {each}"
+
+
+def opt_profile_note(names: list[str], notes: list[str]) -> int:
+    """The number of optimization profiles the layer names show; adds a note when more than one."""
+    counts = opt_profile_counts(names)
+    if len(counts) > 1:
+        notes.append(opt_profile_summary(counts) + " (TensorRT repeats every layer per profile "
+                     "and tags the copies ' [profile N]')")
+    return len(counts)

@@ -24,7 +24,7 @@ import pandas as pd
 from trtprof.errors import InputError
 from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor_dict
 
-from .layer_json import _frame, fusion_parts, is_reformat_layer
+from .layer_json import _frame, fusion_parts, is_reformat_layer, opt_profile_note
 from .trt_text import read_text
 
 _LAYER_RE = re.compile(r"^\s*Layer (\d+)\s*\| (?P<name>.*) \[Op: (?P<op>[^\]]*)\]\s*$")
@@ -43,6 +43,7 @@ class PolygraphyLayers:
     trt_version: str | None = None
     polygraphy_version: str | None = None
     notes: list[str] = field(default_factory=list)
+    optimization_profiles: int = 1
 
 
 def parse_polygraphy_log(path: str | Path) -> PolygraphyLayers:
@@ -82,8 +83,9 @@ def parse_polygraphy_log(path: str | Path) -> PolygraphyLayers:
                      "(and build the engine with --profilingVerbosity=detailed)")
     tv = _VERSION_RE.search(text)
     pv = _POLY_VERSION_RE.search(text)
+    profiles = opt_profile_note([r["name"] for r in rows], notes)
     return PolygraphyLayers(_frame([_row(r) for r in rows]), tv.group(1) if tv else None,
-                            pv.group(1) if pv else None, notes)
+                            pv.group(1) if pv else None, notes, profiles)
 
 
 def _row(r: dict) -> dict:

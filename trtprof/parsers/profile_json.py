@@ -55,8 +55,9 @@ def load_profile_json(arrays: list[Any], path: str | None = None) -> LayerProfil
     all_runs = pd.concat(frames, ignore_index=True) if frames else _frame([])
     layers = frames[-1].reset_index(drop=True)
     if len(arrays) > 1:
-        notes.append(f"{len(arrays)} profile arrays appended in one file (one per run); "
-                     f"layers holds the last run (iterations {counts[-1]})")
+        notes.append(f"{len(arrays)} profile arrays appended in one file (one per run): the "
+                     f"last one (array {len(arrays)} of {len(arrays)}, {counts[-1]} iterations) "
+                     "is used")
     if not layers.empty and layers["median_ms"].isna().all():
         notes.append("no medianMs (written by TensorRT < 8.5)")
     if counts[-1] is None:
@@ -115,6 +116,7 @@ def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFr
     joined = layers.merge(prof, on="name", how="left", sort=False)
     only_layers = [n for n in layers["name"] if n not in set(prof["name"])]
     only_prof = [n for n in prof["name"] if n not in set(layers["name"])]
+    only_layers = _other_opt_profiles(layers, set(prof["name"]), only_layers, notes)
     if only_layers:
         notes.append(f"{len(only_layers)} of {len(layers)} engine layers have no profile record: "
                      + _few(only_layers))
@@ -122,6 +124,26 @@ def join_profile(layers: pd.DataFrame, profile: pd.DataFrame) -> tuple[pd.DataFr
         notes.append(f"{len(only_prof)} of {len(prof)} profile records match no engine layer "
                      "(profile and layer info from different builds?): " + _few(only_prof))
     return joined, notes
+
+
+def _other_opt_profiles(layers: pd.DataFrame, timed: set, untimed: list[str],
+                        notes: list[str]) -> list[str]:
+    """An engine with several optimization profiles lists each layer once per profile, but a
+    profile JSON times the one profile the run used: the other profiles' copies having no record
+    is expected, not a mismatch. Say so, and return the untimed layers that remain unexplained."""
+    from .layer_json import opt_profile_indices
+    names = [str(n) for n in layers["name"]]
+    index = dict(zip(names, opt_profile_indices(names)))
+    if len(set(index.values())) < 2 or not untimed:
+        return untimed
+    used = sorted({index[n] for n in names if n in timed})
+    if not used:
+        return untimed
+    others = [n for n in untimed if index.get(str(n)) not in used]
+    if others:
+        notes.append(f"the profile times optimization profile {', '.join(map(str, used))}; the "
+                     f"{len(others)} layers of the other profiles have no record (expected)")
+    return [n for n in untimed if index.get(str(n)) in used]
 
 
 def _few(names: list[str], k: int = 3) -> str:

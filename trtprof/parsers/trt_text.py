@@ -78,12 +78,59 @@ _TRT_LOG_RE = re.compile(
     r"^(?:\[\d\d/\d\d/\d{4}-\d\d:\d\d:\d\d\] ?)?(?:\[[IVWEF]\] \[TRT\]|\[TRT\] \[[IVWEF]\]"
     r"|\[TensorRT\] (?:VERBOSE|INFO|WARNING|ERROR):)"
     r"|" + _PREFIX + r"(?:&&&& (?:RUNNING|PASSED|FAILED) TensorRT|=== (?:Model Options|Build Options"
-    r"|Performance summary|Device Information|Profile \() |TensorRT version: \d"
+    r"|Performance summary|Device Information) |=== Profile \(\d+ iterations? ?\) ==="
+    r"|\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\)\s)"   # profile columns
+    r"|TensorRT version: \d"
     r"|Engine Layer Information|Layer\([A-Za-z0-9_]+\): .*Tactic: |(?:Tactic Name: \S+ )?Tactic: \S+ Time: "
     r"|\*+ Autotuning |Adding reformat layer|Missing scale and zero-point|Calibrator is not being used"
     r"|\[MemUsage(?:Change|Snapshot)\]|Loaded engine size|Original: \d+ layers)", re.M)
-_POLYGRAPHY_RE = re.compile(r"^\[[IVWE]\] Loaded Module: polygraphy|^\[I\] ==== TensorRT Engine ===="
-                            r"|^\s*Layer \d+\s+\| .* \[Op: [A-Za-z0-9_]+\]\s*$", re.M)
+# "polygraphy inspect model ENGINE" output: what the polygraphy parser reads.
+_POLYGRAPHY_INSPECT_RE = re.compile(r"^\[I\] ==== TensorRT Engine ===="
+                                    r"|^\s*Layer \d+\s+\| .* \[Op: [A-Za-z0-9_]+\]\s*$", re.M)
+_POLYGRAPHY_RE = re.compile(r"^\[[IVWE]\] Loaded Module: polygraphy", re.M)
+
+
+# How a JSON document starts: "[" then a value ("[{", "[ {", "[[", '["', "[]", "[1,", "[true]") or
+# "{" then a key or "}". A log's bracketed prefix ("[03/31/2026-16:47:49] [I]", "[I] ",
+# "[2024-01-01 12:00:00] INFO") starts with "[" too, but what follows it is no JSON value.
+# "[1]  airliner" (a sample's printed ranking) is not JSON: a one-number array must end its line.
+_JSON_START_RE = re.compile(r'\[\s*(?:[\[{"\]]|$|(?:-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)'
+                            r'\s*(?:,|\][ \t]*(?:\n|$)))|\{\s*(?:"|\}|$)')
+
+
+def looks_like_json(text: str) -> bool:
+    """True when ``text`` (a file's head) starts like a JSON array or object, BOM and blank
+    space skipped; False for logs whose lines start with a bracketed timestamp or severity."""
+    return bool(_JSON_START_RE.match(text.lstrip("\ufeff \t\r\n")))
+
+
+# Lines of a generic application log: a bracketed or bare date/time, or a severity word near the
+# start ("[2024-01-01 12:00:00] INFO ...", "2024-01-01T12:00:00Z WARN ...", "INFO: ...").
+_APP_LOG_LINE_RE = re.compile(
+    r"^\s*(?:\[[^\]\n]{1,40}\]\s*)*(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\d\d/\d\d/\d{4}[- ]\d\d:\d\d"
+    r"|\d\d:\d\d:\d\d|(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL)\b)"
+    r"|^\s*\[(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL|[IVWEDF])\]", re.I)
+
+
+def describe_text(text: str) -> str:
+    """What a text file that is neither a TensorRT log nor JSON looks like, for the error line."""
+    lines = [ln for ln in text.lstrip("\ufeff").split("\n")[:200] if ln.strip()]
+    if not lines:
+        return "a text file with only blank lines"
+    first = lines[0].strip()
+    low = first.lower()
+    if low.startswith(("<!doctype html", "<html")):
+        what = "an HTML page"
+    elif low.startswith("<?xml") or low.startswith("<"):
+        what = "an XML/HTML document"
+    elif sum(1 for ln in lines if _APP_LOG_LINE_RE.match(ln)) * 2 >= len(lines):
+        what = "a text log without TensorRT/trtexec lines"
+    elif len(lines) > 1 and first.count(",") >= 2 and all(
+            ln.count(",") == first.count(",") for ln in lines[1:20]):
+        what = "a CSV table, not a TensorRT file"
+    else:
+        what = "a text file without TensorRT/trtexec lines"
+    return f"{what} (first line: {first[:60]!r})"
 
 
 def sniff_text_kind(head: str | bytes) -> str | None:
@@ -98,16 +145,15 @@ def sniff_text_kind(head: str | bytes) -> str | None:
         head = head.decode("utf-8", errors="replace")
     if "\x00" in head:
         return None
-    stripped = head.lstrip()
-    if stripped[:1] in "[{" and stripped[:2] not in ("[0", "[1") and not re.match(
-            r"^\[[IVWEF]\] |^\[TRT\]|^\[TensorRT\]", stripped):
-        # JSON (layer info / profile) is for the JSON parsers.
-        if re.match(r'^[\[{]\s*("|\{|\[|$)', stripped):
-            return None
-    if _POLYGRAPHY_RE.search(head):
+    if looks_like_json(head):
+        return None          # JSON (layer info / profile) is for the JSON parsers
+    if _POLYGRAPHY_INSPECT_RE.search(head):
         return "polygraphy"
+    # Other polygraphy commands ("polygraphy run --trt") relay TensorRT's logger: a TensorRT log.
     if _TRT_LOG_RE.search(head):
         return "trtexec-log"
+    if _POLYGRAPHY_RE.search(head):
+        return "polygraphy"       # the polygraphy parser says what it lacks
     return None
 
 

@@ -24,7 +24,7 @@ from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor
 from trtprof.model import ENGINE_LAYER_COLUMNS, LAYER_PROFILE_COLUMNS, empty_frame
 
 from .layer_json import _frame as _layer_frame
-from .layer_json import _layer_row, fusion_parts, is_reformat_layer
+from .layer_json import _layer_row, fusion_parts, is_reformat_layer, opt_profile_note
 from .trt_text import read_text, sniff_text_kind, split_top_level
 
 AUTOTUNING_COLUMNS: dict[str, str] = {
@@ -75,9 +75,24 @@ _PERF7_RE = re.compile(r"^(min|max|mean|median|percentile): ([-\d.eE+]+) ms(?: a
                        r"(?: \(end to end ([-\d.eE+]+) ms(?: at \d+%)?\))?$")
 
 _PROFILE_HDR_RE = re.compile(r"^=== Profile \((\d+) iterations? ?\) ===")
+# The column header line: 8.x "Layer   Time (ms)   Avg. Time (ms) ...", 10.x "Time(ms)  Avg.(ms) ..."
+_PROFILE_COLUMNS_RE = re.compile(r"^\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\))")
 _ROW_NAME_FIRST = re.compile(r"^\s*(?P<name>.*?)\s+(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)(?:\s+(?P<med>-?[\d.]+))?\s+(?P<pct>-?[\d.]+)\s*$")
 _ROW_NAME_LAST = re.compile(r"^\s*(?P<t>-?[\d.]+)\s+(?P<avg>-?[\d.]+)\s+(?P<med>-?[\d.]+)\s+(?P<pct>-?[\d.]+)\s+(?P<name>\S.*?)\s*$")
 
+# Log lines that say where INT8 scales come from (message starts, TensorRT 7-10).
+_CALIB_LINES = (
+    ("Calibrator won't be used in explicit precision mode", "explicit_msg"),
+    ("QDQ optimization pass", "qdq_pass"),            # verbose; only with Q/DQ nodes
+    ("QDQ graph optimizer", "qdq_pass"),
+    ("Starting Calibration", "calib_ran"),
+    ("Calibration completed in", "calib_ran"),
+    ("Generated calibration scales using calibration cache", "calib_cache"),
+    ("Calibrator is not being used", "no_calibrator"),
+)
+# Verbose builds: "Constructing optimization profile number 1 [2/2]."
+_PROFILE_BUILD_RE = re.compile(r"^Constructing optimization profile number \d+ \[\d+/(\d+)\]")
+_POLYGRAPHY_TRT_RE = re.compile(r"^Loaded Module: tensorrt \| Version: (\d+(?:\.\d+)+)\b")
 _BUILD_START_RE = re.compile(r"^Original: \d+ layers")
 _RESOURCE_LIB_RE = re.compile(r"libnvinfer_builder_resource(?:_sm(\d+))?\.so\.(\d+\.\d+\.\d+)")
 
@@ -105,6 +120,10 @@ class TrtexecLog:
     runs: int = 0
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    optimization_profiles: int = 1      # the engine layer listing repeats layers per profile
+    # Where the INT8 scales came from, only from what the log says (_Parser.int8_calibration):
+    # "explicit" | "calibrated" | "uncalibrated" | "user_ranges" | None (unknown or not INT8).
+    int8_calibration: str | None = None
 
 
 def parse_trtexec_log(path: str | Path) -> TrtexecLog:
@@ -156,11 +175,15 @@ class _Parser:
         self.perf7: str | None = None
         self.profiles: list[tuple[int | None, list[dict], dict | None]] = []
         self.prof_rows: list[dict] | None = None
+        self.prof_iters: int | None = None
         self.prof_name_last = False
         self.banners = {"RUNNING": 0, "PASSED": 0, "FAILED": 0}
         self.build_starts = self.build_dones = self.engine_built = self.detected_io = 0
         self.clobbered = 0
         self.int8_seen: set[str] = set()
+        self.calib: set[str] = set()           # INT8 calibration evidence (see _CALIB_LINES)
+        self.calib_file = ""                    # trtexec "Calibration: <cache file>"
+        self.opt_profiles_built = 1             # the last build's "optimization profile [i/N]"
         self.versions_seen: list[str] = []
 
     # -- driver ------------------------------------------------------------------------------
@@ -184,7 +207,8 @@ class _Parser:
                 return
         else:
             self.end_block_if_needed(msg)
-        if prefixed and self.prof_rows is not None and self.profile_line(msg):
+        # Table rows carry the logger prefix in a log; a pasted table may have lost it.
+        if self.prof_rows is not None and self.profile_line(msg):
             return
         self.message(sev, msg.strip(), msg)
 
@@ -252,6 +276,8 @@ class _Parser:
             return
         kind, ver, cmd = m.group(1), m.group(3), m.group(4)
         self.banners[kind] += 1
+        if m.group(2):
+            self.calib.add("trtexec")
         if ver:
             self.log.trt_version = _version_from_tag(ver)
         if kind == "RUNNING":
@@ -264,6 +290,10 @@ class _Parser:
         m = re.match(r"^TensorRT version: (\S+)", s)
         if m:
             self.log.trt_version = m.group(1)
+            return True
+        m = _POLYGRAPHY_TRT_RE.match(s)
+        if m:   # polygraphy's "[V] Loaded Module: tensorrt | Version: 8.6.0 | Path: [...]"
+            self.log.trt_version = self.log.trt_version or m.group(1)
             return True
         m = re.match(r"^Selected Device: (.+)$", s)
         if m:
@@ -286,6 +316,15 @@ class _Parser:
         if m and self.perf is None:
             key = m.group(1).lower().replace(" ", "_")
             self.log.build_flags.setdefault(key, m.group(2).strip())
+            if key == "calibration" and m.group(2).strip():
+                # trtexec prints "Dynamic" for --int8 without --calib (it then sets made-up
+                # dynamic ranges on every tensor), else the --calib cache file.
+                value = m.group(2).strip()
+                if value == "Dynamic":
+                    self.calib.add("trtexec_dynamic")
+                else:
+                    self.calib.add("calib_file")
+                    self.calib_file = value
             return True
         m = _RESOURCE_LIB_RE.search(s)
         if m and s.startswith("Loaded shared library"):
@@ -302,8 +341,7 @@ class _Parser:
         if self.block == "gpu_layers_next":
             self.block = None
             if s:
-                names = [n.strip() for n in s.split(", ") if n.strip()]
-                self.layer_blocks.append({"kind": "names", "rows": names})
+                self.layer_blocks.append({"kind": "names", "rows": _gpu_layer_names(s)})
             return True
         return False
 
@@ -360,6 +398,11 @@ class _Parser:
             self.prof_iters = int(m.group(1))
             self.prof_name_last = False
             return True
+        if _PROFILE_COLUMNS_RE.match(s) and self.prof_rows is None:
+            # A table pasted without its "=== Profile (N iterations) ===" line: iterations unknown.
+            self.prof_rows = []
+            self.prof_iters = None
+            return self.profile_line(s)
         if s in _PERF7_SECTIONS:
             if self.perf is None:
                 self.new_perf()
@@ -456,6 +499,10 @@ class _Parser:
         if re.match(r"^Detected \d+ inputs? and \d+ output network tensors", s):
             self.detected_io += 1
             return
+        m = _PROFILE_BUILD_RE.match(s)
+        if m:
+            self.opt_profiles_built = int(m.group(1))
+            return
         m = re.match(r"^Adding reformat layer: (.*)$", s)
         if m:
             self.log.reformats_added.append(m.group(1))
@@ -468,6 +515,10 @@ class _Parser:
             self.log.missing_scale_tensors.append(m.group(1))
             self.int8(s)
             return
+        for prefix, key in _CALIB_LINES:
+            if s.startswith(prefix):
+                self.calib.add(key)
+                break
         if (s.startswith("Calibrator is not being used") or s.startswith("Setting a default quantization")
                 or "dynamic range" in s.lower() and ("missing" in s.lower() or "not set" in s.lower())):
             self.int8(s)
@@ -521,8 +572,9 @@ class _Parser:
         self.finish_profile()
         log.perf = log.perf_runs[-1] if log.perf_runs else {}
         if len(log.perf_runs) > 1:
-            log.notes.append(f"{len(log.perf_runs)} performance summaries (one per run); perf "
-                             "holds the last")
+            n = len(log.perf_runs)
+            log.notes.append(f"{n} performance summaries (one per run): the last one (summary "
+                             f"{n} of {n}) is used")
         if not log.perf_runs:
             log.notes.append("no performance summary (build only, --skipInference, --dumpProfile "
                              "without --separateProfileRun, or the log is truncated)")
@@ -544,10 +596,54 @@ class _Parser:
             if n_default:
                 log.notes.append(f"{n_default} tensors/layers got default quantization params "
                                  "(no calibration data): INT8 scales missing")
+        log.int8_calibration, note = self.int8_calibration()
+        if note:
+            log.notes.append(note)
+
+    def int8_calibration(self) -> tuple[str | None, str | None]:
+        """Where the INT8 scales came from, and a note saying why; (None, None) when the log
+        does not tell or the build is not INT8. Strongest evidence first: Q/DQ nodes make
+        TensorRT ignore any calibrator or dynamic range; a calibration that ran beats a
+        placeholder warning about a few tensors it missed."""
+        ev, log = self.calib, self.log
+        int8 = bool(log.build_flags.get("int8") or log.build_flags.get("best")
+                    or self.int8_seen or ev - {"qdq_pass", "trtexec"}
+                    or (not log.layers.empty and (log.layers["precision"] == "int8").any()))
+        if not int8:
+            return None, None
+        if "explicit_msg" in ev or "qdq_pass" in ev:
+            why = ("'Calibrator won't be used in explicit precision mode'" if "explicit_msg" in ev
+                   else "Q/DQ graph optimizer passes")
+            return "explicit", (f"INT8 explicit quantization (Q/DQ nodes; log: {why}): scales "
+                                "come from the model, not from a calibrator")
+        if ev & {"calib_ran", "calib_cache", "calib_file"}:
+            why = (f"--calib {self.calib_file}" if "calib_file" in ev else
+                   "scales from a calibration cache" if "calib_cache" in ev else
+                   "calibration ran")
+            return "calibrated", f"INT8 calibrated ({why})"
+        n_default = sum(1 for w in log.int8_warnings if w.startswith("Setting a default quant"))
+        # trtexec has no way to take real ranges without --calib: without one it makes them up.
+        if "trtexec_dynamic" in ev or n_default or {"trtexec", "no_calibrator"} <= ev:
+            reasons = []
+            if "trtexec_dynamic" in ev:
+                reasons.append("trtexec 'Calibration: Dynamic' (--int8/--best without --calib)")
+            elif "no_calibrator" in ev:
+                reasons.append("trtexec without a calibrator")
+            if n_default:
+                reasons.append("TensorRT set default quantization params")
+            return "uncalibrated", ("INT8 uncalibrated: " + " and ".join(reasons) + ": placeholder "
+                                    "dynamic ranges, so INT8 accuracy is meaningless (timings are "
+                                    "still valid)")
+        if "no_calibrator" in ev:
+            return "user_ranges", ("INT8 without a calibrator ('Calibrator is not being used'): "
+                                   "dynamic ranges were set by the application; accuracy depends "
+                                   "on them")
+        return None, None
 
     def finish_layers(self) -> None:
         log = self.log
         blocks = [b for b in self.layer_blocks if b["rows"]]
+        log.optimization_profiles = self.opt_profiles_built
         if not blocks:
             log.notes.append("no engine layer information (build without --verbose or "
                              "--profilingVerbosity, an engine loaded with --loadEngine, or the "
@@ -556,7 +652,8 @@ class _Parser:
         last = blocks[-1]
         if len(blocks) > 1:
             log.notes.append(f"{len(blocks)} engine layer listings (a verbose build's listing "
-                             "plus --dumpLayerInfo, or several builds); layers holds the last")
+                             "plus --dumpLayerInfo, or several builds): the last one (listing "
+                             f"{len(blocks)} of {len(blocks)}, {len(last['rows'])} layers) is used")
         if last["kind"] == "names":
             rows = [{"name": n, "layer_type": "", "tactic_name": "", "tactic_id": None,
                      "precision": "unknown", "inputs": [], "outputs": [],
@@ -568,6 +665,9 @@ class _Parser:
         else:
             rows = last["rows"]
         log.layers = _layer_frame(rows)
+        # The listing's names tell (with a note); a verbose build also says how many it built.
+        log.optimization_profiles = max(opt_profile_note([r["name"] for r in rows], log.notes),
+                                        self.opt_profiles_built)
 
     def finish_autotuning(self) -> None:
         log = self.log
@@ -617,7 +717,8 @@ class _Parser:
         log.profile = frame.astype(dict(LAYER_PROFILE_COLUMNS))
         log.profile_iterations = iters
         if len(tables) > 1:
-            log.notes.append(f"{len(tables)} --dumpProfile tables; profile holds the last")
+            log.notes.append(f"{len(tables)} --dumpProfile tables: the last one (table "
+                             f"{len(tables)} of {len(tables)}, {iters} iterations) is used")
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -641,6 +742,20 @@ def _tensors(text: str) -> list[dict]:
     if m:
         return [tensor_dict(m.group(1), m.group(2), None)]
     return [tensor_dict(text, None, None)]
+
+
+_LIST_SEP = re.compile(", ")
+
+
+def _gpu_layer_names(s: str) -> list[str]:
+    """The names on a 7.x "Layers running on GPU" line. TensorRT 7 writes every name followed by
+    ", ", the last one too ("..., fc1000, prob, "): drop exactly that one trailing comma, so a name
+    that itself ends in "," keeps it. Commas inside brackets ("PWN(a, b)", "{ForeignNode[...]}")
+    do not split names, unless the brackets do not balance (then no bracket can be trusted)."""
+    body = s[:-1] if s.endswith(",") else s
+    balanced = all(body.count(o) == body.count(c) for o, c in ("()", "[]", "{}"))
+    parts = split_top_level(body, _LIST_SEP) if balanced else body.split(", ")
+    return [n.strip() for n in parts if n.strip()]
 
 
 def _dims(text: str) -> list:
