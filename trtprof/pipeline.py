@@ -195,7 +195,8 @@ def _analysis(inputs: Inputs, options: Options, report: dict, layers: pd.DataFra
                     missing_scale_tensors=tuple(log.missing_scale_tensors) if log is not None
                     else (),
                     bindings=frozenset(inputs.engine.bindings) if inputs.engine is not None
-                    else frozenset(), performance=report.get("performance"))
+                    else frozenset(), performance=report.get("performance"),
+                    int8_calibration=log.int8_calibration if log is not None else None)
 
 
 def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Report:

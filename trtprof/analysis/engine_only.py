@@ -119,10 +119,28 @@ def _coverage(timed: pd.DataFrame, total: int) -> float | None:
     return share(timed.loc[listed.eq(True), "time_per_inference_ns"].sum(), total)
 
 
+def _partial_profile(view: pd.DataFrame, profile: pd.DataFrame, metrics: dict,
+                     notes: list[str]) -> None:
+    """A table with rows cut out: its rows' sum is not the engine's time, so totals and every
+    share of them are unknown. Each row keeps its time, and its share as the table printed it."""
+    for key in ("kernel_time_ns", "gpu_time_per_inference_ns", "gemm_share", "tensor_core_share",
+                "reformat_share", "classified_time_share", "profile_coverage"):
+        metrics[key] = None
+    for key in ("unit_share", "op_class_share", "precision_share"):
+        metrics[key] = {}
+    pct = profile.drop_duplicates("name").set_index("name")["percentage"] \
+        if "percentage" in profile else pd.Series(dtype=float)
+    view["share"] = view["name"].map(pct) / 100
+    notes.append("the profile table is partial (rows elided): GPU time per inference and every "
+                 "share are unknown; layer shares are the table's own Time %")
+
+
 def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
     """The report's body (without its layers) and the engine-only layer view."""
     from trtprof.analysis.layers import layer_view
     layers, profile, iterations, notes = _engine_frames(inputs)
+    partial = profile is not None and inputs.profile is None and inputs.log is not None and \
+        inputs.log.profile_partial
     view = layer_view(layers, profile) if (layers is not None or profile is not None) \
         else pd.DataFrame(columns=["name", "time_ns", "time_per_inference_ns", "share",
                                    "op_class", "unit", "precision", "is_reformat"])
@@ -150,13 +168,17 @@ def analyze_engine_only(inputs: Inputs) -> tuple[dict, pd.DataFrame]:
         view["engine_precision"] = view.get("precision")
         view["reformat_origin"] = view.get("reformat_reason")
         view["is_reformat"] = view["is_reformat"].astype(bool)
+    metrics = _metrics(view, inputs, iterations) if len(view) else \
+        {"kernel_count": None, "kernel_time_ns": None, "gpu_time_per_inference_ns": None,
+         "gemm_share": None, "tensor_core_share": None, "op_class_share": {},
+         "precision_share": {}}
+    if partial:
+        assert profile is not None
+        _partial_profile(view, profile, metrics, notes)
     return {
         "window": {"kind": "all", "source": "profile" if profile is not None else "layers",
                    "iterations": iterations, "excluded_kernels": None},
-        "metrics": _metrics(view, inputs, iterations) if len(view) else
-        {"kernel_count": None, "kernel_time_ns": None, "gpu_time_per_inference_ns": None,
-         "gemm_share": None,
-         "tensor_core_share": None, "op_class_share": {}, "precision_share": {}},
+        "metrics": metrics,
         "kernels": [],
         "iterations": [],
         "timeline": None,

@@ -44,6 +44,7 @@ class Analysis:
     build_flags: dict[str, Any] = field(default_factory=dict)      # the trtexec log's
     missing_scale_tensors: tuple[str, ...] = ()                    # the log's INT8 warnings
     bindings: frozenset[str] = frozenset()                          # the engine's I/O tensors
+    int8_calibration: str | None = None   # the log's: explicit | calibrated | uncalibrated | ...
     performance: dict[str, Any] | None = None   # trtexec's summary (trtprof.report.Performance)
 
     @property

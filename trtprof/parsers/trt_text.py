@@ -81,6 +81,9 @@ _TRT_LOG_RE = re.compile(
     r"|Performance summary|Device Information) |=== Profile \(\d+ iterations? ?\) ==="
     r"|\s*(?:Layer\s+Time \(ms\)\s+Avg\. Time \(ms\)|Time\(ms\)\s+Avg\.\(ms\)\s)"   # profile columns
     r"|TensorRT version: \d"
+    # trtexec's timing lines (an excerpt of a run may hold nothing else)
+    r"|Average on \d+ runs - GPU latency: |(?:GPU Compute Time|Enqueue Time|H2D Latency"
+    r"|D2H Latency|Latency): min = [-\d.eE+]+ ms|Total GPU Compute Time: "
     r"|Engine Layer Information|Layer\([A-Za-z0-9_]+\): .*Tactic: |(?:Tactic Name: \S+ )?Tactic: \S+ Time: "
     r"|\*+ Autotuning |Adding reformat layer|Missing scale and zero-point|Calibrator is not being used"
     r"|\[MemUsage(?:Change|Snapshot)\]|Loaded engine size|Original: \d+ layers)", re.M)
@@ -123,6 +126,9 @@ def describe_text(text: str) -> str:
         what = "an HTML page"
     elif low.startswith("<?xml") or low.startswith("<"):
         what = "an XML/HTML document"
+    elif re.match(r'^,?\s*\{\s*"(?:name|count)"\s*:', first):
+        what = ("records of a --exportProfile JSON without the enclosing array (a pasted "
+                "fragment?): give the whole file")
     elif sum(1 for ln in lines if _APP_LOG_LINE_RE.match(ln)) * 2 >= len(lines):
         what = "a text log without TensorRT/trtexec lines"
     elif len(lines) > 1 and first.count(",") >= 2 and all(

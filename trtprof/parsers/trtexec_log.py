@@ -116,6 +116,7 @@ class TrtexecLog:
     perf_runs: list[dict[str, Any]] = field(default_factory=list)
     profile: pd.DataFrame = field(default_factory=lambda: empty_frame(LAYER_PROFILE_COLUMNS))
     profile_iterations: int | None = None
+    profile_partial: bool = False     # the table's rows were elided ("......"): not every layer
     builds: int = 0
     runs: int = 0
     errors: list[str] = field(default_factory=list)
@@ -409,7 +410,14 @@ class _Parser:
             self.perf7 = _PERF7_SECTIONS[s]
             return True
         if self.perf is None:
-            return False
+            metric, _, rest = s.partition(": ")
+            if metric not in _PERF_METRICS or not rest.startswith("min = "):
+                return False
+            # a summary line without its "=== Performance summary ===" header (an excerpt)
+            self.new_perf()
+            self.note_once("a performance summary without its '=== Performance summary ===' "
+                           "header (an excerpt?): read from its first line on")
+        assert self.perf is not None
         m = re.match(r"^Throughput: ([-\d.eE+]+) qps", s) or re.match(r"^throughput: ([-\d.eE+]+) qps", s)
         if m:
             self.perf["throughput_qps"] = float(m.group(1))
@@ -457,6 +465,12 @@ class _Parser:
         if "Time (ms)" in s or "Time(ms)" in s:
             self.prof_name_last = s.startswith("Time(ms)")
             self.prof_has_median = "Median" in s
+            return True
+        if re.fullmatch(r"\.{3,}|…+", s) and self.prof_rows is not None:
+            # rows cut out where the table was pasted: keep reading, but say it is partial
+            self.log.profile_partial = True
+            self.note_once("the --dumpProfile table has elided rows ('...'): its layers and "
+                           "times are incomplete")
             return True
         if self.prof_name_last:
             m = _ROW_NAME_LAST.match(msg)
@@ -611,9 +625,15 @@ class _Parser:
                     or (not log.layers.empty and (log.layers["precision"] == "int8").any()))
         if not int8:
             return None, None
-        if "explicit_msg" in ev or "qdq_pass" in ev:
+        # Q/DQ nodes fused into layer names (TensorRT keeps the ONNX node names): explicit, even
+        # when trtexec also printed "Calibration: Dynamic" (which Q/DQ makes moot)
+        names = pd.concat([log.layers.get("name", pd.Series(dtype=object)),
+                           log.profile.get("name", pd.Series(dtype=object))]).astype(str)
+        qdq_names = bool(names.str.contains("QuantizeLinear").any())
+        if "explicit_msg" in ev or "qdq_pass" in ev or qdq_names:
             why = ("'Calibrator won't be used in explicit precision mode'" if "explicit_msg" in ev
-                   else "Q/DQ graph optimizer passes")
+                   else "Q/DQ graph optimizer passes" if "qdq_pass" in ev
+                   else "QuantizeLinear/DequantizeLinear nodes in the layer names")
             return "explicit", (f"INT8 explicit quantization (Q/DQ nodes; log: {why}): scales "
                                 "come from the model, not from a calibrator")
         if ev & {"calib_ran", "calib_cache", "calib_file"}:

@@ -39,6 +39,41 @@ class Fallback:
     reformats: list[str]                # reformat layers next to them
     frame: pd.DataFrame                 # the fallback layers' rows
     missing_scales: list[str] = field(default_factory=list)
+    expected: list[tuple[str, str]] = field(default_factory=list)   # float by design: name, why
+    by_design: pd.DataFrame | None = None                            # their rows
+
+
+# Layers TensorRT has no INT8 implementation for: float is their only choice, not a fallback.
+_NO_INT8 = re.compile(r"NonMaxSuppression|\bNMS\b|EfficientNMS|BatchedNMS|TopK", re.I)
+_PLUGIN_TYPES = ("PluginV2", "PluginV3", "Plugin", "PluginV2DynamicExt")
+
+
+def _tensor_types(tensors) -> set[str]:
+    return {str(t.get("dtype") or "").lower() for t in tensors or [] if isinstance(t, dict)}
+
+
+def expected_float(row: dict[str, Any], bindings: frozenset[str]) -> str | None:
+    """Why a float layer of an INT8 engine is float by design (no INT8 implementation, a
+    plugin, post-processing), or None when it is a fallback that quantization could fix."""
+    ltype, name = str(row.get("layer_type") or ""), str(row.get("name") or "")
+    if ltype in ("NMS", "TopK") or (_NO_INT8.search(name) and ltype != "Myelin"
+                                    and "{ForeignNode[" not in name):
+        return f"{ltype or 'NMS/TopK'}: TensorRT has no INT8 implementation"
+    if ltype in _PLUGIN_TYPES or ltype.startswith("PluginV"):
+        return "a plugin: it runs in the precisions its implementation supports"
+    ins, outs = row.get("inputs") or [], row.get("outputs") or []
+    types = _tensor_types(ins) | _tensor_types(outs)
+    if "int8" in types or not (ins or outs):
+        return None
+    out_names = {str(t.get("name")) for t in outs if isinstance(t, dict)}
+    in_names = {str(t.get("name")) for t in ins if isinstance(t, dict)}
+    myelin = ltype == "Myelin" or "{ForeignNode[" in name
+    if myelin and any(_NO_INT8.search(n) for n in out_names | in_names | {name}):
+        return ("a Myelin block with float inputs and outputs that holds TopK/NMS work: "
+                "post-processing, which Q/DQ cannot move to INT8")
+    if myelin and out_names and out_names <= bindings:
+        return "a Myelin block with float I/O that produces the engine's float output"
+    return None
 
 
 def fallback_analysis(ctx: Context) -> Fallback | None:
@@ -72,6 +107,15 @@ def fallback_analysis(ctx: Context) -> Fallback | None:
         return None
     # (select first: assigning a Series to an empty frame would adopt the Series' index)
     fb = layers[mask].assign(prec=prec[mask])
+    # the engine's outputs: its bindings, or tensors some layer produces and none consumes
+    def tensor_names(col: str) -> set[str]:
+        return {str(t.get("name")) for ts in layers[col] for t in (ts or [])
+                if isinstance(t, dict)}
+    outputs = ctx.analysis.bindings | (tensor_names("outputs") - tensor_names("inputs"))
+    why_float = [expected_float(r, frozenset(outputs)) for r in fb.to_dict("records")]
+    expected = [(n, w) for n, w in zip(fb["name"], why_float) if w]
+    by_design = fb[[w is not None for w in why_float]]
+    fb = fb[[w is None for w in why_float]]
     # Reformats adjacent (in execution order) to a fallback layer, or named for it.
     names = set(fb["name"])
     pos = layers.index[layers["name"].isin(names)]
@@ -85,7 +129,7 @@ def fallback_analysis(ctx: Context) -> Fallback | None:
     scales = list(ctx.analysis.missing_scale_tensors)
     ctx.cache["fallback"] = Fallback(evidence=why, layers=list(fb["name"]),
                              reformats=[n for n in layers["name"] if n in near], frame=fb,
-                             missing_scales=scales)
+                             missing_scales=scales, expected=expected, by_design=by_design)
     return ctx.cache["fallback"]
 
 
@@ -100,7 +144,10 @@ class FallbackFinding:
     layers: tuple[tuple[str, str, float | None, str | None], ...]   # name, precision, ns, kernel
     reformats: tuple[tuple[str, float | None], ...]                 # name, ns
     missing_scales: tuple[str, ...]
+    expected: tuple[tuple[str, str], ...]     # float by design (not counted): name, why
+    calibration: str | None                   # the log's int8_calibration
     qat: bool                                 # explicitly quantized (Q/DQ) network
+    by_design: bool                           # every float layer is float by design (FP32)
     fp16_flag: bool                           # built with --fp16 or --best
     kernels: tuple[str, ...]
 
@@ -115,7 +162,12 @@ def _int8_words(r: FallbackFinding, w: Words) -> Finding:
                   + (f", kernel {str(kernel)[:70]}" if kernel else ""))
     for name, t in r.reformats:
         ev.append(f"reformat {name}: {fmt_ns(t)}")
-    if r.missing_scales:
+    for name, reason in r.expected:
+        ev.append(f"float by design, not counted: {name} ({reason})")
+    if r.calibration == "uncalibrated":
+        ev.append("log: INT8 without calibration (placeholder dynamic ranges for every tensor): "
+                  "INT8 accuracy is meaningless, the timings are still valid")
+    elif r.missing_scales:
         shown = ", ".join(r.missing_scales[:8])
         ev.append(f"log: {len(r.missing_scales)} tensors have no INT8 scale "
                   f"(\"Missing scale and zero-point\"): {shown}"
@@ -126,6 +178,14 @@ def _int8_words(r: FallbackFinding, w: Words) -> Finding:
                      "INT8 only where Q/DQ nodes surround it. Insert QuantizeLinear/"
                      "DequantizeLinear pairs on the inputs of these layers (pytorch-quantization "
                      "or onnx-graphsurgeon); for pooling, quantize its input so it runs in INT8.")
+    elif r.calibration == "uncalibrated":
+        parts.append("The build had no calibrator: calibrate (trtexec --calib=<cache>, or an "
+                     "IInt8Calibrator with representative data) before judging INT8 accuracy. "
+                     "Placeholder scales still let TensorRT time its INT8 kernels, so "
+                     "calibration alone will not move these layers: TensorRT chose float for "
+                     "them (faster when measured, or no INT8 kernel fits). Where an INT8 "
+                     "kernel exists you can force it with "
+                     "`--precisionConstraints=obey --layerPrecisions=<layer>:int8`.")
     else:
         parts.append("Give these tensors INT8 scales: calibrate with data that reaches them "
                      "(or set dynamic ranges), then check the build log has no \"Missing scale\" "
@@ -140,6 +200,21 @@ def _int8_words(r: FallbackFinding, w: Words) -> Finding:
                      "accuracy; check accuracy before forcing them to INT8.")
     per = w.per_inference(r.at_stake_ns) if r.at_stake_ns else ""
     n_rf = len(r.reformats)
+    if r.by_design:
+        return Finding(
+            kind="int8_fallback", severity=r.severity,
+            title=f"{len(r.layers)} layer(s) with no INT8 path run in FP32: the engine was "
+                  "built without --fp16",
+            message=(f"{len(r.layers)} layer(s) of this INT8 engine are float by design (see the "
+                     "evidence) and, without --fp16, run in FP32"
+                     + (f": {fmt_ns(r.at_stake_ns)} ({pct(r.share)} of GPU time"
+                        + (f", {per}" if per else "") + ")" if total else "") + ". Q/DQ "
+                     "cannot move them to INT8; FP16 can halve their memory traffic."),
+            layers=[name for name, _, _, _ in r.layers], kernels=list(r.kernels),
+            time_ns=r.at_stake_ns if total else None, saving_ns=None, evidence=ev,
+            recommendation="Build with --fp16 as well as --int8 (or --best), so layers without "
+                           "an INT8 implementation can run in FP16; check accuracy of the "
+                           "post-processing outputs afterwards.", share=r.share)
     return Finding(
         kind="int8_fallback", severity=r.severity,
         title=f"{len(r.layers)} layer(s) of an INT8 engine run in floating point",
@@ -166,6 +241,19 @@ def int8_fallback(ctx: Context) -> list[FallbackFinding]:
     fa = fallback_analysis(ctx)
     if fa is None:
         return []
+    flags = _flags(ctx)
+    fp16 = bool(flags.get("fp16") or flags.get("best"))
+    by_design = False
+    if not len(fa.frame):
+        # only float-by-design layers: a finding only when FP16 was not even allowed for them
+        bd = fa.by_design if fa.by_design is not None else pd.DataFrame()
+        if fp16 or not len(bd) or not (bd["prec"] == "fp32").any():
+            return []
+        fa = Fallback(evidence=fa.evidence, layers=[], reformats=[],
+                      frame=bd[bd["prec"] == "fp32"], missing_scales=fa.missing_scales,
+                      expected=[e for e in fa.expected
+                                if e[0] not in set(bd.loc[bd["prec"] == "fp32", "name"])])
+        by_design = True
     layers = layer_frame(ctx)
     total = total_time(ctx)
     rf = layers[layers["name"].isin(fa.reformats)]
@@ -174,7 +262,6 @@ def int8_fallback(ctx: Context) -> list[FallbackFinding]:
     share = at_stake / total if total else None
     qat = bool((layers["reformat_origin"].astype(str) == "QDQ").any() or
                layers["name"].astype(str).str.contains("QuantizeLinear|DequantizeLinear").any())
-    flags = _flags(ctx)
     hi = threshold(ctx, "int8_fallback", "high_share")
     med = threshold(ctx, "int8_fallback", "medium_share")
     rows = fa.frame.to_dict("records")
@@ -184,8 +271,9 @@ def int8_fallback(ctx: Context) -> list[FallbackFinding]:
         layers=tuple((r["name"], r["prec"], r.get("time_ns"), r.get("top_kernel"))
                      for r in rows),
         reformats=tuple((r["name"], r["time_ns"]) for r in rf.to_dict("records")),
-        missing_scales=tuple(fa.missing_scales), qat=qat,
-        fp16_flag=bool(flags.get("fp16") or flags.get("best")),
+        missing_scales=tuple(fa.missing_scales), expected=tuple(fa.expected),
+        calibration=ctx.analysis.int8_calibration, qat=qat, by_design=by_design,
+        fp16_flag=fp16,
         kernels=tuple(sorted({str(k) for k in fa.frame.get("top_kernel", pd.Series()).dropna()})))]
 
 
