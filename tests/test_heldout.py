@@ -89,12 +89,10 @@ def _optimization_profiles(report):
 
 
 def _int8_calibration(report):
-    # No report field carries this yet; look for a dedicated key so the test turns green when it lands.
-    for key in ("int8_calibration",):
-        for where in (report.get("precision") or {}, report.get("metrics") or {}):
-            if where.get(key):
-                return where[key]
-    raise NotReported("no report field for the INT8 calibration state")
+    build = report.get("build") or {}
+    if build.get("int8_calibration"):
+        return build["int8_calibration"]
+    raise NotReported("report['build']['int8_calibration'] is unknown")
 
 
 # fact kind -> function(report) -> value

@@ -81,3 +81,4 @@ def test_qdq_network_is_explicit_not_uncalibrated(run_cli):
     notes = json.loads(out)["inputs"][0]["notes"]
     assert any(n.startswith("INT8 explicit quantization") for n in notes)
     assert not any("uncalibrated" in n for n in notes)
+    assert json.loads(out)["build"]["int8_calibration"] == "explicit"

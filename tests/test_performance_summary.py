@@ -167,3 +167,18 @@ def test_real_perf_logs_keep_their_summary(run_cli):
     assert md["performance"]["throughput_qps"] == 1155.36
     assert md["performance"]["gpu_compute"]["median_ns"] == 862_183
     assert md["performance"]["gpu_compute_total_ns"] == 2_992_080_000
+
+
+def test_summary_excerpt_without_its_header(tmp_path, run_cli):
+    """Pasted logs often start at a summary line: it is still the summary (and said so)."""
+    text = PERF_LOG.format(qps=520.0, lat=1.9, enq=1.1, h2d=0.15, gpu=1.25,
+                           warnings=ENQUEUE_WARNING)
+    start = text.index("[12/28/2023-10:51:16] [I] GPU Compute Time")
+    path = tmp_path / "excerpt.log"
+    path.write_text(text[start:text.index("&&&& PASSED")])
+    report = analyze(run_cli, path)
+    assert report["performance"]["gpu_compute"]["median_ns"] == 1_250_000
+    assert report["performance"].get("throughput_qps") is None     # not in the excerpt
+    assert any("without its '=== Performance summary ===' header" in n
+               for n in report["inputs"][0]["notes"])
+    assert "unstable_timing" in {f["kind"] for f in report["findings"]}

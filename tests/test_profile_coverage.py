@@ -78,3 +78,24 @@ def test_real_orin_excerpt_keeps_the_unlisted_time(run_cli):
     assert m["profile_coverage"] == pytest.approx(0.298, abs=0.002)
     assert m["gemm_share"] is None
     assert "low_gemm_share" not in {f["kind"] for f in report["findings"]}
+
+
+def test_table_with_elided_rows_gives_no_totals(tmp_path, run_cli):
+    """A pasted --dumpProfile table with rows cut out ('......'): its rows' sum is not the
+    engine's time, so totals and shares are unknown; each row keeps the table's own Time %."""
+    rows = [("conv1 + relu1", 1.83, 0.0146, 0.0147, 0.1), ("head/Softmax", 30.02, 0.2402,
+                                                            0.2397, 1.0)]
+    lines = ["[11/11/2024-09:53:55] [I] === Profile (125 iterations ) ===",
+             "[11/11/2024-09:53:55] [I]           Layer   Time (ms)   Avg. Time (ms)   "
+             "Median Time (ms)   Time %", "......"]
+    lines += [f"[11/11/2024-09:53:55] [I]  {n:>16} {t:10.2f} {a:16.4f} {m:18.4f} {p:8.1f}"
+              for n, t, a, m, p in rows]
+    path = tmp_path / "elided.log"
+    path.write_text("\n".join(lines) + "\n")
+    report = _analyze(run_cli, path)
+    m = report["metrics"]
+    assert m["gpu_time_per_inference_ns"] is None and m["kernel_time_ns"] is None
+    assert m["gemm_share"] is None and m["reformat_share"] is None
+    shares = {la["name"]: la["share"] for la in report["layers"]}
+    assert shares == {"conv1 + relu1": pytest.approx(0.001), "head/Softmax": pytest.approx(0.01)}
+    assert any("partial (rows elided)" in n for n in report["notes"])

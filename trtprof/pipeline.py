@@ -184,6 +184,17 @@ def _report_layers(table: pd.DataFrame) -> list[dict]:
     return frame_records(out, LAYER_KEYS)
 
 
+def _build(inputs: Inputs) -> dict | None:
+    """What the build log says about the engine: precision flags, where INT8 scales came from
+    (explicit | calibrated | uncalibrated | user_ranges | None), optimization profiles."""
+    log = inputs.log
+    if log is None:
+        return None
+    return {"flags": dict(log.build_flags),
+            "int8_calibration": log.int8_calibration,
+            "optimization_profiles": log.optimization_profiles}
+
+
 def _analysis(inputs: Inputs, options: Options, report: dict, layers: pd.DataFrame,
               facts: TraceFacts | None) -> Analysis:
     log = inputs.log
@@ -220,6 +231,7 @@ def run(inputs: Inputs, options: Options, progress: Callable[[str], None]) -> Re
     # profile's times (another run, another basis) serve the rules, not the report.
     layers = _report_layers(table) if len(primary) else []
     report.update(window=body.pop("window"), metrics=body.pop("metrics"), layers=layers, **body)
+    report["build"] = _build(inputs)
     report["performance"] = perf = performance(inputs)
     if perf and perf.get("latency") and not report["metrics"].get("latency"):
         # no latency of the analysis' own (a trace measures its inference ranges): trtexec's

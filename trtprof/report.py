@@ -214,6 +214,7 @@ class Report(TypedDict, total=False):
     iterations: list[Iteration]
     timeline: dict[str, Any] | None
     notes: list[str]
+    build: dict[str, Any] | None           # the build log's flags, int8_calibration, profiles
     performance: Performance | None
     findings: list[FindingDict]
     rules_evaluated: list[str]

@@ -89,6 +89,7 @@ _CALIB_LINES = (
     ("Calibration completed in", "calib_ran"),
     ("Generated calibration scales using calibration cache", "calib_cache"),
     ("Calibrator is not being used", "no_calibrator"),
+    ("Setting Per Tensor Dynamic Range", "user_ranges"),   # the TensorRT samples' message
 )
 # Verbose builds: "Constructing optimization profile number 1 [2/2]."
 _PROFILE_BUILD_RE = re.compile(r"^Constructing optimization profile number \d+ \[\d+/(\d+)\]")
@@ -654,10 +655,17 @@ class _Parser:
             return "uncalibrated", ("INT8 uncalibrated: " + " and ".join(reasons) + ": placeholder "
                                     "dynamic ranges, so INT8 accuracy is meaningless (timings are "
                                     "still valid)")
+        if "no_calibrator" in ev and "user_ranges" in ev:
+            return "user_ranges", ("INT8 without a calibrator, with dynamic ranges the "
+                                   "application set ('Setting Per Tensor Dynamic Range'): "
+                                   "accuracy depends on them")
         if "no_calibrator" in ev:
-            return "user_ranges", ("INT8 without a calibrator ('Calibrator is not being used'): "
-                                   "dynamic ranges were set by the application; accuracy depends "
-                                   "on them")
+            # TensorRT's warning says no calibrator ran; whether the application set every
+            # dynamic range itself the log does not say (a build that lacks them fails with
+            # "no scaling factors detected"), so no claim that it did.
+            return "uncalibrated", ("INT8 without a calibrator ('Calibrator is not being used'): "
+                                    "scales only where the application set dynamic ranges; "
+                                    "check accuracy")
         return None, None
 
     def finish_layers(self) -> None:
