@@ -120,6 +120,19 @@ def choose_format(fmt: str | None, output: str | None) -> Renderer:
     return RENDERERS["text"]
 
 
+def text_width(to_file: bool) -> int:
+    """The terminal's width for text on a terminal, $COLUMNS when set, else 100; at least 60
+    (narrower, the tables stop making sense)."""
+    import os
+    import shutil
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit():
+        return max(60, int(env))
+    if not to_file and sys.stdout.isatty():
+        return max(60, shutil.get_terminal_size((100, 24)).columns)
+    return 100
+
+
 @click.command("analyze")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(list(RENDERERS)), default=None,
@@ -140,8 +153,10 @@ def choose_format(fmt: str | None, output: str | None) -> Renderer:
 @click.option("--config", type=click.Path(dir_okay=False),
               help="TOML file with [analyze] thresholds (also [tool.trtprof] in pyproject.toml).")
 @click.option("--no-progress", is_flag=True, help="Never show a progress line.")
+@click.option("--width", type=click.IntRange(60, 400), default=None,
+              help="Text width in columns [default: the terminal's, else $COLUMNS, else 100].")
 def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, thresholds, config,
-                no_progress):
+                no_progress, width):
     """Analyse a TensorRT run: where the GPU time goes, and what to change.
 
     INPUTS: an Nsight Systems export (.sqlite, .sqlite.xz, or .nsys-rep/.qdrep when nsys is
@@ -181,7 +196,7 @@ def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, threshold
     finally:
         progress.close()
     color = not output and renderer.name == "text" and sys.stdout.isatty()
-    text = renderer.render(report, top=top, color=color)
+    text = renderer.render(report, top=top, color=color, width=width or text_width(bool(output)))
     if save:
         Path(save).write_text(text if renderer.name == "json" else
                               RENDERERS["json"].render(report), encoding="utf-8")

@@ -24,19 +24,21 @@ def _headline(report: dict) -> list[str]:
 
 def _finding(report: dict, i: int, f: dict) -> list[str]:
     names = list(f.get("layers") or []) + list(f.get("kernels") or [])
-    at_stake = ", ".join(finding_stake(report, f)) or "?"
+    stake = finding_stake(report, f)
+    at_stake = f", {escape(', '.join(stake))}" if stake else ""
     # dict.get of a None key just gives the default; typeshed wants the key type
     sev = SEVERITY_BADGE.get(f.get("severity"), escape(f.get("severity") or "?"))  # type: ignore[arg-type]
-    lines = [f"{i}. **{_prose(f.get('title', ''), names)}** ({sev}, {escape(at_stake)})",
+    # one paragraph each (indented under the list item): soft breaks would run them together
+    lines = [f"{i}. **{_prose(f.get('title', ''), names)}** ({sev}{at_stake})", "",
              f"   {_prose(f.get('message', ''), names)}"]
     if f.get("recommendation"):
-        lines.append(f"   *Fix:* {_prose(f['recommendation'], names)}")
+        lines += ["", f"   *Fix:* {_prose(f['recommendation'], names)}"]
     layers = f.get("layers") or []
     if layers:
         shown = ", ".join(code(n) for n in layers[:5])
         more = f" and {len(layers) - 5} more" if len(layers) > 5 else ""
-        lines.append(f"   Layers: {shown}{more}")
-    return lines
+        lines += ["", f"   Layers: {shown}{more}"]
+    return lines + [""]
 
 
 def _details(summary: str, body: list[str]) -> list[str]:

@@ -55,17 +55,32 @@ def escape(text) -> str:
     return _PUNCT.sub(r"\\\1", text)
 
 
+_OUR_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _words(text: str) -> str:
+    """Our own words: escaped, with the commands they quote in backticks as code spans."""
+    out, pos = [], 0
+    for m in _OUR_CODE.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(code(m.group(1), table=True))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return "".join(out)
+
+
 def prose(text, names: list[str]) -> str:
-    """Escaped prose where the names it quotes are shown as code spans."""
+    """Escaped prose where the names it quotes are shown as code spans (matched first, so a
+    backtick inside a name is never taken for one of ours)."""
     text = one_line(text)
     names = sorted({n for n in names if n and n in text}, key=len, reverse=True)
     if not names:
-        return escape(text)
+        return _words(text)
     pattern = re.compile("|".join(re.escape(one_line(n)) for n in names))
     out, pos = [], 0
     for m in pattern.finditer(text):
-        out.append(escape(text[pos:m.start()]))
+        out.append(_words(text[pos:m.start()]))
         out.append(code(m.group(0), table=True))
         pos = m.end()
-    out.append(escape(text[pos:]))
+    out.append(_words(text[pos:]))
     return "".join(out)

@@ -25,45 +25,58 @@ def _headline(report: dict) -> Table:
     return t
 
 
-def _findings(report: dict, top: int) -> Table | Text:
+def _findings(report: dict, top: int, width: int) -> Table | Text:
     findings = report.get("findings") or []
     if not findings:
         return Text("No findings.", style="green")
+    # Narrow terminals: what is at stake goes under the title, not in a column of its own.
+    column = width >= 100
     t = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=False)
     t.add_column("sev", no_wrap=True)
     t.add_column("finding", overflow="fold")
-    t.add_column("at stake", justify="right")
+    if column:
+        t.add_column("at stake", justify="right")
     for f in findings[:top]:
+        stake = finding_stake(report, f)
         body = Text(f["title"], style="bold")
+        if stake and not column:
+            body.append("\nat stake: " + ", ".join(stake), style="dim")
         body.append("\n" + f["message"])
         if f.get("recommendation"):
             body.append("\nfix: ", style="green")
             body.append(f["recommendation"])
-        t.add_row(Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], "")), body,
-                  "\n".join(finding_stake(report, f)) or "-")
+        sev = Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], ""))
+        t.add_row(sev, body, "\n".join(stake) or "-") if column else t.add_row(sev, body)
     return t
 
 
-def _layers(report: dict, top: int) -> Table:
+# (header, cell) per layer column; narrow terminals keep the first ones only
+_LAYER_COLUMNS = (
+    ("share", lambda la, key: fmt_pct(la.get("share"))),
+    ("class", lambda la, key: la.get("op_class") or "-"),
+    ("prec", lambda la, key: la.get("precision") or la.get("engine_precision") or "-"),
+    ("unit", lambda la, key: la.get("unit") or "-"),
+    ("kernels", lambda la, key: str(la.get("kernel_count") or "-")),
+)
+
+
+def _layers(report: dict, top: int, width: int) -> Table:
+    key, label = layer_time(report)
+    shown = _LAYER_COLUMNS if width >= 100 else _LAYER_COLUMNS[:3]
     t = Table(box=None, header_style="bold", pad_edge=False)
     t.add_column("layer", overflow="fold", ratio=1)
-    key, label = layer_time(report)
-    t.add_column(label, justify="right", no_wrap=True)
-    t.add_column("share", justify="right", no_wrap=True)
-    t.add_column("kernels", justify="right", no_wrap=True)
-    t.add_column("class", no_wrap=True)
-    t.add_column("unit", no_wrap=True)
-    t.add_column("prec", no_wrap=True)
+    t.add_column(label if width >= 100 else "time/inf", justify="right", no_wrap=True)
+    for head, _cell in shown:
+        t.add_column(head, justify="right" if head in ("share", "kernels") else "left",
+                     no_wrap=True)
+    name_width = max(24, width - (62 if width >= 100 else 40))
     for layer in top_layers(report, top):
-        t.add_row(Text(fit(layer["name"], 88)),
-                  fmt_ns(layer.get(key)),
-                  fmt_pct(layer.get("share")), str(layer.get("kernel_count") or "-"),
-                  layer.get("op_class") or "-", layer.get("unit") or "-",
-                  layer.get("precision") or layer.get("engine_precision") or "-")
+        t.add_row(Text(fit(layer["name"], name_width)), fmt_ns(layer.get(key)),
+                  *(cell(layer, key) for _head, cell in shown))
     return t
 
 
-def _kernels(report: dict, top: int) -> Table:
+def _kernels(report: dict, top: int, width: int) -> Table:
     t = Table(box=None, header_style="bold", pad_edge=False)
     t.add_column("kernel", overflow="fold", ratio=1)
     t.add_column("count", justify="right", no_wrap=True)
@@ -73,7 +86,7 @@ def _kernels(report: dict, top: int) -> Table:
     t.add_column("unit", no_wrap=True)
     t.add_column("prec", no_wrap=True)
     for k in (report.get("kernels") or [])[:top]:
-        t.add_row(Text(short_name(k["name"], 88)), str(k["count"]), fmt_ns(k["time_ns"]),
+        t.add_row(Text(short_name(k["name"], max(20, width - 58))), str(k["count"]), fmt_ns(k["time_ns"]),
                   fmt_pct(k.get("share")), k["op_class"], k["unit"], k["precision"])
     return t
 
@@ -92,15 +105,15 @@ def render(report: dict, *, top: int = 10, color: bool | None = None, width: int
         con.print(Text("note: " + note, style="dim"))
     con.print()
     con.rule("Findings")
-    con.print(_findings(report, top))
+    con.print(_findings(report, top, width))
     if top_layers(report, top):
         con.print()
         con.rule(f"Top {min(top, len(report['layers']))} layers (per inference)")
-        con.print(_layers(report, top))
+        con.print(_layers(report, top, width))
     if report.get("kernels"):
         con.print()
         con.rule(f"Top {min(top, len(report['kernels']))} kernels")
-        con.print(_kernels(report, top))
+        con.print(_kernels(report, top, width))
     skipped = report.get("not_evaluated") or []
     if skipped:
         con.print(Text("not evaluated: " + ", ".join(f"{s['rule']} ({s['reason']})"
