@@ -58,15 +58,21 @@ def escape(text) -> str:
 _OUR_CODE = re.compile(r"`([^`\n]+)`")
 
 
+def _spans(text: str, pattern: re.Pattern[str], between) -> str:
+    """``text`` with each match of ``pattern`` as a code span (its group 1 if it has one, else
+    the match) and the text between rendered by ``between``."""
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(between(text[pos:m.start()]))
+        out.append(code(m.group(1) if pattern.groups else m.group(0), table=True))
+        pos = m.end()
+    out.append(between(text[pos:]))
+    return "".join(out)
+
+
 def _words(text: str) -> str:
     """Our own words: escaped, with the commands they quote in backticks as code spans."""
-    out, pos = [], 0
-    for m in _OUR_CODE.finditer(text):
-        out.append(escape(text[pos:m.start()]))
-        out.append(code(m.group(1), table=True))
-        pos = m.end()
-    out.append(escape(text[pos:]))
-    return "".join(out)
+    return _spans(text, _OUR_CODE, escape)
 
 
 def prose(text, names: list[str]) -> str:
@@ -76,11 +82,4 @@ def prose(text, names: list[str]) -> str:
     names = sorted({n for n in names if n and n in text}, key=len, reverse=True)
     if not names:
         return _words(text)
-    pattern = re.compile("|".join(re.escape(one_line(n)) for n in names))
-    out, pos = [], 0
-    for m in pattern.finditer(text):
-        out.append(_words(text[pos:m.start()]))
-        out.append(code(m.group(0), table=True))
-        pos = m.end()
-    out.append(_words(text[pos:]))
-    return "".join(out)
+    return _spans(text, re.compile("|".join(re.escape(one_line(n)) for n in names)), _words)
