@@ -13,7 +13,9 @@ class TrtprofError(Exception):
         self.path = path
         if exit_code is not None:
             self.exit_code = exit_code
-        super().__init__(f"{path}: {message}" if path else message)
+        # one line whatever the file is called: control characters in a name are escaped
+        shown = path if path is None or path.isprintable() else repr(path)[1:-1]
+        super().__init__(f"{shown}: {message}" if path else message)
 
 
 class InputError(TrtprofError):

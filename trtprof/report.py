@@ -276,7 +276,7 @@ def load_report(path: Path) -> Report:
     """A saved report (``--save``), upgraded to the current schema."""
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
         raise InputError(f"not a readable trtprof report ({err})", path=str(path)) from None
     version = obj.get("schema_version") if isinstance(obj, dict) else None
     if version == 1:

@@ -6,7 +6,6 @@ import json
 import sys
 import threading
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -99,13 +98,6 @@ def parse_thresholds(items: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-def write_output(text: str, out: str | None) -> None:
-    if out:
-        Path(out).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
-
-
 def choose_format(fmt: str | None, output: str | None) -> Renderer:
     """--format when given, else the output file's extension, else text."""
     if fmt:
@@ -171,6 +163,8 @@ def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, threshold
       trtprof analyze trace.sqlite -o report.md
     """
     renderer = choose_format(fmt, output)
+    from trtprof.cli.outputs import check_outputs, emit, write_file
+    check_outputs(inputs, (output, save, html_out))
     for needed in [renderer] + ([RENDERERS["html"]] if html_out else []):
         needed.check_available()
     # Start reading a trace's big tables now: SQLite works in background threads while the
@@ -198,8 +192,7 @@ def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, threshold
     color = not output and renderer.name == "text" and sys.stdout.isatty()
     text = renderer.render(report, top=top, color=color, width=width or text_width(bool(output)))
     if save:
-        Path(save).write_text(text if renderer.name == "json" else
-                              RENDERERS["json"].render(report), encoding="utf-8")
+        write_file(save, text if renderer.name == "json" else RENDERERS["json"].render(report))
     if html_out:
-        Path(html_out).write_text(RENDERERS["html"].render(report), encoding="utf-8")
-    write_output(text, output)
+        write_file(html_out, RENDERERS["html"].render(report))
+    emit(text, output)

@@ -23,10 +23,13 @@ def _load(path: str, what: str) -> Report:
 
 
 def _emit(text: str, output: str | None) -> None:
-    if output:
-        Path(output).write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=not text.endswith("\n"))
+    from trtprof.cli.outputs import emit
+    emit(text, output)
+
+
+def _check_output(output: str | None, *inputs: str) -> None:
+    from trtprof.cli.outputs import check_outputs
+    check_outputs(inputs, (output,))
 
 
 @click.command("compare")
@@ -50,6 +53,7 @@ def compare_cmd(base, head, fmt, top, output):
       trtprof compare before.sqlite after.sqlite --format markdown
     """
     from trtprof.ci.compare import compare_reports
+    _check_output(output, base, head)
     comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
     if fmt == "json":
         text = json.dumps(comparison, indent=2, allow_nan=False) + "\n"
@@ -99,6 +103,7 @@ def gate_cmd(base, head, config, fmt, top, output, require):
     if require:
         check_require(list(require), "--require")
         cfg.require = [*cfg.require, *require]
+    _check_output(output, base, head)
     comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
     result = evaluate_gate(comparison, cfg)
     if fmt == "json":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from trtprof.errors import InputError
@@ -50,6 +51,15 @@ def read_head(p: Path, size: int = 65536,
         raise InputError("no such file", path=str(p))
     if p.is_dir():
         raise InputError(f"is a directory, expected {expected}", path=str(p))
+    try:
+        mode = p.stat().st_mode
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
+    if not stat.S_ISREG(mode):
+        # a FIFO would block forever, a device never ends
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+        raise InputError(f"is {kind}, expected {expected} (a regular file)", path=str(p))
     try:
         with open(p, "rb") as fh:
             head = fh.read(size)

@@ -48,7 +48,9 @@ def iter_json_values(text: str, path: str | None = None) -> Iterator[Any]:
     """Every JSON value in ``text``, back to back (several appended arrays, or objects between
     ``--- Layer N ---`` marker lines). Lines that are not JSON between values are skipped only when
     they look like such markers; anything else raises InputError."""
-    dec = json.JSONDecoder()
+    def no_constant(name: str):
+        raise InputError(f"JSON holds {name}, which is not a number TensorRT writes", path=path)
+    dec = json.JSONDecoder(parse_constant=no_constant)
     i, n = 0, len(text)
     while True:
         while i < n and text[i].isspace():
@@ -67,6 +69,11 @@ def iter_json_values(text: str, path: str | None = None) -> Iterator[Any]:
         except json.JSONDecodeError as err:
             raise InputError(f"malformed or truncated JSON ({err.msg} at line {err.lineno} "
                              f"column {err.colno})", path=path) from None
+        except RecursionError:
+            raise InputError("JSON nested too deeply to be a TensorRT file", path=path) from None
+        except ValueError as err:     # e.g. an integer of thousands of digits
+            raise InputError(f"JSON with a value Python cannot read ({err})", path=path) \
+                from None
         yield value
 
 

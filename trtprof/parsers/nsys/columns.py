@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from trtprof.errors import InputError
 from trtprof.parsers.nsys import pages as sqlite_pages
 
 RANGE_EVENT_TYPES = (59, 60, 70, 71)   # push/pop and start/end ranges (plain and NVTX-text format)
@@ -78,8 +79,23 @@ def joined_texts(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     return np.array(list(index), dtype=object), np.concatenate(codes)
 
 
+def refuse_side_files(path: Path) -> None:
+    """Immutable reading ignores a -wal file's committed transactions and reads the
+    half-written state a hot -journal would roll back: such a database is refused, never
+    misread."""
+    for side in ("-wal", "-journal"):
+        extra = Path(str(path) + side)
+        if extra.is_file() and extra.stat().st_size > 0:
+            raise InputError(f"has a non-empty {extra.name} beside it: the database is mid-"
+                             "transaction or not checkpointed, and reading it read-only would "
+                             "give stale or half-written data. Let the writer finish (or open "
+                             "it once with sqlite3 to checkpoint), then run trtprof again",
+                             path=str(path))
+
+
 def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Connection:
     """Open ``path`` read-only and immutable (no locks, no side files)."""
+    refuse_side_files(path)
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
 
@@ -439,11 +455,13 @@ def prefetch(path: str | Path) -> None:
     (the normal read reports any problem)."""
     try:
         path = Path(path)
+        if not path.is_file():        # opening a FIFO would block: detection refuses it
+            return
         with open(path, "rb") as fh:
             if fh.read(16) != b"SQLite format 3\x00":
                 return
         _prefetched[_key(path)] = TableReads(Reader(path))
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error, InputError):
         return
 
 

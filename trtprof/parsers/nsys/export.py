@@ -57,6 +57,8 @@ def check_sqlite_file(path: Path) -> None:
     if not head.startswith(SQLITE_MAGIC):
         raise InputError("not an SQLite database (expected an Nsight Systems .sqlite export)",
                          path=str(path))
+    from trtprof.parsers.nsys.columns import refuse_side_files
+    refuse_side_files(path)
 
 
 def _frame(columns: dict) -> pd.DataFrame:

@@ -1,0 +1,63 @@
+"""Measure trtprof's kernel classifier on tests/kernels_unseen/names.csv (names not in the
+shared labels). Prints, per split (dev / heldout): accuracy of unit (rows labelled
+tensor_core/cuda_core), precision (rows with a definite precision), op_class (all rows);
+committed wrong answers per field (answer not 'unknown' and != label); and the 30 most common
+wrong (label, answer) pairs with an example name. Run: python benchmarks/classifier_unseen.py
+"""
+from __future__ import annotations
+
+import collections
+import csv
+import pathlib
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from trtprof.classify.classifier import classify_names  # noqa: E402
+
+DATA = ROOT / "tests" / "kernels_unseen" / "names.csv"
+FIELDS = ("unit", "precision", "op_class")
+INDEFINITE_PREC = {"unknown"}
+
+
+def main() -> None:
+    rows = list(csv.DictReader(DATA.open(newline="")))
+    pred = classify_names([r["name"] for r in rows])
+    for split in ("dev", "heldout"):
+        part = [r for r in rows if r["split"] == split]
+        print(f"=== {split}: {len(part)} names, {len({r['source'] for r in part})} source files/threads")
+        wrong_pairs = collections.Counter()
+        example = {}
+        for field in FIELDS:
+            if field == "unit":
+                scored = [r for r in part if r["unit"] in ("tensor_core", "cuda_core")]
+            elif field == "precision":
+                scored = [r for r in part if r["precision"] not in INDEFINITE_PREC]
+            else:
+                scored = part
+            ok = committed_wrong = abstain = 0
+            for r in scored:
+                ans = pred.loc[r["name"], field]
+                if ans == r[field]:
+                    ok += 1
+                elif ans == "unknown":
+                    abstain += 1
+                else:
+                    committed_wrong += 1
+                    key = (field, r[field], ans)
+                    wrong_pairs[key] += 1
+                    example.setdefault(key, r["name"])
+            n = len(scored)
+            acc = ok / n if n else float("nan")
+            print(f"  {field:9s} accuracy {acc:6.1%} ({ok}/{n})  answered-unknown {abstain}  "
+                  f"committed-wrong {committed_wrong}")
+        print("  most common wrong (field: label -> answer), count, example:")
+        for (field, lab, ans), c in wrong_pairs.most_common(30):
+            ex = example[(field, lab, ans)]
+            ex = ex if len(ex) <= 110 else ex[:107] + "..."
+            print(f"    {field}: {lab} -> {ans}  x{c}  e.g. {ex}")
+        print()
+
+
+if __name__ == "__main__":
+    main()
