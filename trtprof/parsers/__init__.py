@@ -23,7 +23,20 @@ class Parser:
     function: str      # function(path) -> typed result, imported when used
 
     def parse(self, path: Path) -> Any:
-        return getattr(import_module(self.module), self.function)(path)
+        from trtprof.errors import InputError
+        try:
+            return getattr(import_module(self.module), self.function)(path)
+        except JSON_SHAPE_ERRORS as err:
+            if self.kind not in JSON_KINDS:
+                raise
+            # A field of the wrong type or range in a JSON file: the file's fault, said in one
+            # line (the parsers check the fields they know; this catches the rest).
+            raise InputError(f"a field has an unexpected type or value ({type(err).__name__}: "
+                             f"{str(err)[:120]})", path=str(path)) from None
+
+
+JSON_KINDS = ("layer-json", "profile-json", "engine-metadata")
+JSON_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
 
 PARSERS: dict[str, Parser] = {p.kind: p for p in (

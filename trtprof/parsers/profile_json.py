@@ -72,25 +72,44 @@ def _read_run(arr: list, path: str | None) -> tuple[int | None, list[dict]]:
         if not isinstance(rec, dict):
             raise InputError("profile record is not an object", path=path)
         if "count" in rec and "name" not in rec:
-            count = int(rec["count"])
+            c = rec["count"]
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or c != c or \
+                    not 0 <= c < 2**53 or int(c) != c:
+                raise InputError(f"profile \"count\" is {str(c)[:40]!r}, expected a whole "
+                                 "number of iterations", path=path)
+            count = int(c)
             continue
         if "name" not in rec or not any(k in rec for k in ("timeMs", "averageMs", "percentage")):
             raise InputError(f"not a profile record: keys {sorted(rec)[:6]}", path=path)
+        name = rec["name"]
+        if not isinstance(name, str):
+            raise InputError(f"profile record name is {type(name).__name__}, expected a "
+                             "string", path=path)
         rows.append({
-            "name": str(rec["name"]),
-            "time_ms": _num(rec.get("timeMs")),
-            "avg_ms": _num(rec.get("averageMs")),
-            "median_ms": _num(rec.get("medianMs")),
-            "percentage": _num(rec.get("percentage")),
+            "name": name,
+            "time_ms": _num(rec, "timeMs", path),
+            "avg_ms": _num(rec, "averageMs", path),
+            "median_ms": _num(rec, "medianMs", path),
+            "percentage": _num(rec, "percentage", path),
         })
     return count, rows
 
 
-def _num(v: Any) -> float:
-    try:
-        return float(v) if v is not None else math.nan
-    except (TypeError, ValueError):
+# Larger than any real layer time in ms (31 years): a corrupt value, not a measurement.
+_MAX_MS = 1e12
+
+
+def _num(rec: dict, key: str, path: str | None) -> float:
+    """A record's number (NaN when absent); InputError naming the field when it is not a
+    finite number in range."""
+    v = rec.get(key)
+    if v is None:
         return math.nan
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
+            abs(v) > _MAX_MS:
+        raise InputError(f"profile record {str(rec.get('name'))[:60]!r}: {key} is "
+                         f"{str(v)[:40]!r}, expected a finite number", path=path)
+    return float(v)
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
