@@ -98,3 +98,53 @@ def test_wal_mode_database_reads_after_checkpoint(tmp_path, sample):
     con.close()
     assert not sample.with_name(sample.name + "-wal").exists()
     assert run_subprocess("analyze", sample, "--no-progress").returncode == 0
+
+
+def _kernel_leaves(path):
+    from trtprof.parsers.nsys import pages
+    con = sqlite3.connect(path)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = "
+                       "'CUPTI_ACTIVITY_KIND_KERNEL'").fetchone()[0]
+    con.close()
+    psize = pages.page_size(path)[0]
+    with open(path, "rb") as fh:
+        return psize, pages._leaf_pages(fh, root, psize).tolist()
+
+
+def _sqlite_view(path) -> int | None:
+    """How many kernels SQLite itself reads, or None when it calls the file malformed."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        return con.execute("SELECT COUNT(*) FROM CUPTI_ACTIVITY_KIND_KERNEL").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return None
+
+
+@pytest.mark.parametrize("damage", ["zero cells", "self loop"])
+def test_damaged_btree_never_gives_fewer_rows_than_sqlite(tmp_path, damage):
+    from trtprof.testing import synth
+    path = tmp_path / "big.sqlite"
+    synth.write_trace(synth.clean_fp16(iterations=200), path)
+    psize, leaves = _kernel_leaves(path)
+    assert len(leaves) > 2
+    data = bytearray(path.read_bytes())
+    if damage == "zero cells":
+        at = (leaves[1] - 1) * psize
+        data[at + 3:at + 5] = b"\0\0"
+    else:   # the root's right-most child points back at the root
+        con = sqlite3.connect(path)
+        root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = "
+                           "'CUPTI_ACTIVITY_KIND_KERNEL'").fetchone()[0]
+        con.close()
+        at = (root - 1) * psize
+        data[at + 8:at + 12] = root.to_bytes(4, "big")
+    path.write_bytes(bytes(data))
+    res = run_subprocess("analyze", path, "--format", "json", "--no-progress", timeout=120)
+    want = _sqlite_view(path)
+    if want is None:        # SQLite calls it malformed: so must we (before: exit 0, rows lost)
+        _assert_clean_error(res, "big.sqlite")
+    elif res.returncode == 0:
+        report = json.loads(res.stdout)
+        assert report["metrics"]["kernel_count"] + report["window"]["excluded_kernels"] == want
+    else:
+        _assert_clean_error(res, "big.sqlite")

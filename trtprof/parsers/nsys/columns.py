@@ -167,8 +167,8 @@ class Reader:
         if self.use_pages:
             try:
                 return self._page_ints(table, wanted, where, text)
-            except sqlite_pages.Unsupported:
-                pass
+            except (sqlite_pages.Unsupported, IndexError, ValueError, OverflowError):
+                pass   # the page reader declines (or trips on damage): SQLite decides
         return self._ints(table, wanted, where.sql if where else "", text)
 
     def _page_ints(self, table: str, wanted: dict[str, tuple[str, int]],
@@ -200,9 +200,10 @@ class Reader:
                                 "AND name = ?", (table,)).fetchone()[0]
         parts: dict[str, list[np.ndarray]] = {alias: [] for alias in source}
         texts: list[tuple[np.ndarray, np.ndarray]] = []
-        n, any_text = 0, False
+        n, rows, any_text = 0, 0, False
         for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
                                              text_col, sorted(nulls - raw_ints), self.meter):
+            rows += len(next(iter(chunk.values())))
             keep = where.keep({c: chunk.get(index[c]) if c in index else None
                                for c in where.columns}) if where else None
             n += len(next(iter(chunk.values()))) if keep is None else int(np.count_nonzero(keep))
@@ -216,6 +217,10 @@ class Reader:
                               column.values if keep is None else column.values[keep]))
                 present = column.notnull()
                 any_text = any_text or bool((present if keep is None else present[keep]).any())
+        # SQLite counts the b-tree's cells without decoding a record: a cheap cross-check that
+        # the page walk saw every row (damage SQLite would notice must not drop rows here)
+        if rows != self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
+            raise sqlite_pages.Unsupported("row count differs from SQLite's")
         out = {}
         for alias, (_, null) in wanted.items():   # each column's chunks freed once joined
             pieces = parts.pop(alias, None)

@@ -87,6 +87,16 @@ def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | N
         raise Unsupported("text is not UTF-8")
     with open(path, "rb") as fh:
         leaves = _leaf_pages(fh, root, psize)
+        if len(leaves) > 1:
+            # A leaf below the root always holds rows in a sound file: a zero cell count
+            # (one changed byte) would silently drop every row of that page.
+            counts = []
+            for page in leaves.tolist():
+                fh.seek((page - 1) * psize + 3)
+                head = fh.read(2)
+                counts.append(int.from_bytes(head, "big") if len(head) == 2 else 0)
+            if 0 in counts:
+                raise Unsupported("a non-root leaf page without cells (damaged file?)")
         if meter is not None:
             meter.expect(len(leaves))
         # One buffer for every chunk: what is decoded from it is copied out.
@@ -104,10 +114,18 @@ def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | N
 def _leaf_pages(fh, root: int, psize: int) -> np.ndarray:
     """Leaf page numbers in key order: the tree level by level (every leaf is at the same
     depth), children of each interior page in cell order, then its right-most child."""
+    fh.seek(0, 2)
+    npages = fh.tell() // psize
     level = [root]
+    seen: set[int] = set()
     for _ in range(_MAX_DEPTH):
         if 1 in level:
             raise Unsupported("page 1 in a table b-tree")
+        if any(p < 1 or p > npages for p in level):
+            raise Unsupported("a page number outside the file")
+        if seen.intersection(level) or len(set(level)) != len(level):
+            raise Unsupported("a page reached twice (a loop in a damaged file?)")
+        seen.update(level)
         fh.seek((level[0] - 1) * psize)
         kind = fh.read(1)
         if kind == bytes([_LEAF]):
