@@ -148,3 +148,33 @@ def test_damaged_btree_never_gives_fewer_rows_than_sqlite(tmp_path, damage):
         assert report["metrics"]["kernel_count"] + report["window"]["excluded_kernels"] == want
     else:
         _assert_clean_error(res, "big.sqlite")
+
+
+@pytest.mark.parametrize("kind", ["STORED", "VIRTUAL"])
+def test_generated_columns_do_not_shift_the_kernel_columns(tmp_path, kind):
+    """A generated column before the real ones: table_info leaves it out, but a STORED one is
+    in every record; reading by table_info positions gave 0 kernels."""
+    plain = tmp_path / "plain.sqlite"
+    shutil.copy(SAMPLES / "clean_fp16.sqlite", plain)
+    odd = tmp_path / "odd.sqlite"
+    shutil.copy(plain, odd)
+    con = sqlite3.connect(odd)
+    t = "CUPTI_ACTIVITY_KIND_KERNEL"
+    cols = [r[1] for r in con.execute(f"PRAGMA table_info({t})")]
+    decl = ", ".join(f"{c} {r[2]}" for c, r in zip(cols, con.execute(f"PRAGMA table_info({t})")))
+    first, rest = decl.split(", ", 1)
+    con.executescript(
+        f"ALTER TABLE {t} RENAME TO old_k;"
+        f"CREATE TABLE {t} ({first}, gen INTEGER GENERATED ALWAYS AS (start + 1) {kind}, {rest});"
+        f"INSERT INTO {t} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM old_k;"
+        "DROP TABLE old_k;")
+    con.execute(f"ALTER TABLE {t} ADD COLUMN later INTEGER")
+    con.commit()
+    con.close()
+
+    def metrics(path):
+        res = run_subprocess("analyze", path, "--format", "json", "--no-progress")
+        assert res.returncode == 0, res.stderr
+        m = json.loads(res.stdout)["metrics"]
+        return m["kernel_count"], m["kernel_time_ns"], m["gemm_share"]
+    assert metrics(odd) == metrics(plain)

@@ -133,6 +133,7 @@ class Reader:
         self.tables = {r[0] for r in self.con.execute(
             "SELECT name FROM sqlite_master WHERE type='table'")}
         self._columns: dict[str, list[str]] = {}
+        self._stored: dict[str, list[str]] = {}     # the columns a row's record holds, in order
         self._not_null: set[tuple[str, str]] = set()
         self._rowid_alias: set[tuple[str, str]] = set()
 
@@ -142,9 +143,13 @@ class Reader:
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            info = (self.con.execute(f"PRAGMA table_info({table})").fetchall()
-                    if table in self.tables else [])
+            # table_xinfo, not table_info: table_info leaves generated columns out, and a
+            # STORED one is in the record, so positions from table_info would be shifted.
+            xinfo = (self.con.execute(f"PRAGMA table_xinfo({table})").fetchall()
+                     if table in self.tables else [])
+            info = [r for r in xinfo if r[6] in (0, 2, 3)]   # 2/3: VIRTUAL/STORED generated
             self._columns[table] = [r[1] for r in info]
+            self._stored[table] = [r[1] for r in info if r[6] != 2]   # VIRTUAL: not stored
             self._not_null.update((table, r[1]) for r in info if r[3])
             keys = [r for r in info if r[5]]
             if len(keys) == 1 and keys[0][2].upper() == "INTEGER":   # stored as the rowid
@@ -176,21 +181,25 @@ class Reader:
                    ) -> tuple[Columns, Texts | None]:
         """``ints`` from the table's b-tree pages (``sqlite_pages``), the same columns and rows
         as through SQLite; ``sqlite_pages.Unsupported`` when the table cannot be read so."""
-        names = self.columns(table)
+        self.columns(table)
+        names = self._stored[table]
         index = {name: i for i, name in enumerate(names)}
+        virtual = set(self._columns[table]) - set(names)
         source = {}                      # alias -> (column index, read only whether non-NULL)
         for alias, (col, _) in wanted.items():
             test = _IS_NOT_NULL.fullmatch(col)
             name = test.group(1) if test else col
             if name in index:
                 source[alias] = (index[name], bool(test))
-            elif test or not col.isidentifier():
+            elif name in virtual or test or not col.isidentifier():
                 raise sqlite_pages.Unsupported(f"expression {col}")
         raw_ints = {i for i, only_null in source.values() if not only_null}
         raw_ints |= {index[c] for c in (where.columns if where else ()) if c in index}
         nulls = {i for i, only_null in source.values() if only_null}
         if text is not None and text not in index:
             raise sqlite_pages.Unsupported(f"no column {text}")
+        if where and set(where.columns) & virtual:
+            raise sqlite_pages.Unsupported("a filter on a generated column")
         text_col = None if text is None else index[text]
         if any((table, names[i]) in self._rowid_alias for i in raw_ints | nulls):
             raise sqlite_pages.Unsupported("a column that is the rowid")
