@@ -178,3 +178,17 @@ def test_generated_columns_do_not_shift_the_kernel_columns(tmp_path, kind):
         m = json.loads(res.stdout)["metrics"]
         return m["kernel_count"], m["kernel_time_ns"], m["gemm_share"]
     assert metrics(odd) == metrics(plain)
+
+
+@pytest.mark.parametrize("compress", ["xz", "gzip"])
+def test_errors_name_the_compressed_file_not_a_temporary_one(tmp_path, compress):
+    import gzip
+    import lzma
+    raw = (SAMPLES / "clean_fp16.sqlite").read_bytes()[:100_000]     # a truncated export
+    opener = lzma.open if compress == "xz" else gzip.open
+    path = tmp_path / f"t.sqlite.{'xz' if compress == 'xz' else 'gz'}"
+    with opener(path, "wb") as fh:
+        fh.write(raw)
+    res = run_subprocess("analyze", path, "--no-progress")
+    _assert_clean_error(res, str(path))
+    assert "trtprof-" not in res.stderr and "(decompressed)" in res.stderr

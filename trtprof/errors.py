@@ -11,6 +11,7 @@ class TrtprofError(Exception):
 
     def __init__(self, message: str, *, path: str | None = None, exit_code: int | None = None):
         self.path = path
+        self.message = message
         if exit_code is not None:
             self.exit_code = exit_code
         # one line whatever the file is called: control characters in a name are escaped

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from trtprof.errors import UsageError
+from trtprof.errors import InputError, UsageError
 from trtprof.model import Source, Trace
 from trtprof.report import Report, load_report
 
@@ -73,7 +73,14 @@ def _read_trace(path: Path, kind: str, tmp: Path, progress: Progress) -> Trace:
         if magic.startswith(b"\xfd7zXZ") or magic.startswith(b"\x1f\x8b"):
             progress("decompressing")
             real = nsys_rep.decompress(path, tmp)
-    trace = read_nsys_sqlite(real, progress=progress)
+    try:
+        trace = read_nsys_sqlite(real, progress=progress)
+    except InputError as err:
+        if real == path:
+            raise
+        # the user named the compressed file (or the report): the temporary copy means nothing
+        how = "exported by nsys" if kind == "nsys-rep" else "decompressed"
+        raise InputError(f"{err.message} ({how})", path=str(path)) from None
     trace.path = str(path)
     return trace
 
