@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-REALDATA = SHARED / "realdata"
+# ../shared beside the checkout, or wherever $TRTPROF_SHARED / $TRTPROF_REALDATA point
+SHARED = Path(os.environ.get("TRTPROF_SHARED", REPO.parent / "shared"))
+REALDATA = Path(os.environ.get("TRTPROF_REALDATA", SHARED / "realdata"))
 NSYS_DIR = REALDATA / "nsys"
 SAMPLES = REPO / "sample_traces"
 

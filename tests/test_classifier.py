@@ -6,7 +6,6 @@ import csv
 import json
 import re
 import sqlite3
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,7 +13,7 @@ import pytest
 from trtprof.classify import kernel_rules
 from trtprof.classify.classifier import KernelClass, classify, classify_names, explain, normalize, refine
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED
 LABELS = SHARED / "kernels" / "labels.csv"
 
 # (name, unit, precision, op_class). Most names are invented variants (new tile sizes, arch

@@ -10,7 +10,7 @@ from trtprof.parsers.layer_json import (NAMES_ONLY_NOTE, fusion_parts, load_laye
                                         parse_layer_json, split_metadata)
 from trtprof.model import ENGINE_LAYER_COLUMNS
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+from conftest import REALDATA as SHARED
 LAYER_FILES = sorted(
     [p for p in SHARED.glob("*/*.json")
      if ("LayerInfo" in p.name or "graph" in p.name or "layer_info" in p.name

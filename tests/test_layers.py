@@ -1,6 +1,5 @@
 """The layer view: classes, units, reformat reasons and profile times."""
 
-from pathlib import Path
 
 import pytest
 
@@ -8,7 +7,9 @@ from trtprof.analysis.layers import layer_view
 from trtprof.parsers.layer_json import parse_layer_json
 from trtprof.parsers.profile_json import parse_profile_json
 
-TREX = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "trex"
+from conftest import REALDATA
+
+TREX = REALDATA / "trex"
 
 
 def _real(name):

@@ -1,6 +1,5 @@
 """polygraphy inspect model --show layers output."""
 
-from pathlib import Path
 
 import pytest
 
@@ -8,8 +7,9 @@ from trtprof.errors import InputError
 from trtprof.parsers.polygraphy_log import parse_polygraphy_log
 from trtprof.parsers.trt_text import sniff_text_kind
 
-REAL = (Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "trt"
-        / "trt10.16_polygraphy_inspect_engine_show_layers_mnist.log")
+from conftest import REALDATA
+
+REAL = REALDATA / "trt" / "trt10.16_polygraphy_inspect_engine_show_layers_mnist.log"
 
 
 @pytest.fixture

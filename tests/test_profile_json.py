@@ -11,7 +11,7 @@ from trtprof.model import LAYER_PROFILE_COLUMNS
 from trtprof.parsers.layer_json import parse_layer_json
 from trtprof.parsers.profile_json import join_profile, parse_profile_json
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+from conftest import REALDATA as SHARED
 PROFILE_FILES = sorted(p for p in SHARED.glob("*/*.json")
                        if "rofile" in p.name and "metadata" not in p.name) if SHARED.exists() else []
 

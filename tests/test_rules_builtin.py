@@ -11,7 +11,7 @@ import pytest
 from trtprof.analyze import Options, analyze
 from trtprof.rules import REGISTRY, load_rules
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from conftest import SHARED
 NSYS = SHARED / "realdata" / "nsys"
 TRT = SHARED / "realdata" / "trt"
 

@@ -12,7 +12,9 @@ from trtprof.testing import synth
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_traces"
-REAL = Path(__file__).resolve().parents[1].parent / "shared" / "realdata" / "nsys"
+from conftest import REALDATA
+
+REAL = REALDATA / "nsys"
 REAL_2025 = REAL / "trtexec_vgg16_fp32_rtx3080__nsys2025.3.2_export.sqlite"
 NAMES = ["clean_fp16", "int8_fallbacks", "facenet_transpose"]
 

@@ -10,7 +10,7 @@ from trtprof.model import ENGINE_LAYER_COLUMNS, LAYER_PROFILE_COLUMNS
 from trtprof.parsers.trt_text import sniff_text_kind
 from trtprof.parsers.trtexec_log import parse_trtexec_log, split_prefix
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+from conftest import REALDATA as SHARED
 LOGS = sorted(p for p in list(SHARED.glob("*/*.log")) + list(SHARED.glob("trt/*_no_timestamp_*.txt"))
               if "polygraphy" not in p.name) if SHARED.exists() else []
 
