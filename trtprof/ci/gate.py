@@ -173,6 +173,13 @@ class GateResult:
         return sum(c.status != "skip" for c in self.checks)
 
     @property
+    def counts(self) -> str:
+        """"4 of 8 checks compared, 4 skipped", or "" when every check compared."""
+        skipped = len(self.checks) - self.compared
+        return f"{self.compared} of {len(self.checks)} checks compared, {skipped} skipped" \
+            if skipped else ""
+
+    @property
     def verdict(self) -> str:
         """passed | failed | nothing compared"""
         if self.failures:
@@ -193,7 +200,7 @@ class GateResult:
 
 
 def _pct(x: float) -> str:
-    return f"{x * 100:+.1f}%"
+    return f"{x * 100 + 0.0:+.1f}%"   # + 0.0: never "-0.0%"
 
 
 def _timing_check(comparison: dict, cid: str, label: str, key: str, noise_key: str | None,
@@ -209,29 +216,29 @@ def _timing_check(comparison: dict, cid: str, label: str, key: str, noise_key: s
         # medians of the per-iteration values: the same numbers the test looks at
         if noise.get("base_median"):
             effect = noise["head_median"] / noise["base_median"] - 1
-    def _pct(x: float) -> str:   # a drop is shown as the negative change it is
-        return f"{(-x if higher_is_better else x) * 100 + 0.0:+.1f}%"
+    def change(x: float) -> str:   # a drop is shown as the negative change it is
+        return _pct(-x if higher_is_better else x)
     if effect <= limit:
-        return Check(cid, label, "pass", f"{_pct(effect)} (limit {_pct(limit)})", b, h, limit)
+        return Check(cid, label, "pass", f"{change(effect)} (limit {change(limit)})", b, h, limit)
     p = noise.get("p_increase")
     enough = (noise.get("n_base") or 0) >= cfg.min_iterations and \
         (noise.get("n_head") or 0) >= cfg.min_iterations
     if enough and p is not None:
         if p >= cfg.alpha:
             return Check(cid, label, "noise",
-                         f"{_pct(effect)} is over {_pct(limit)} but within run-to-run jitter "
+                         f"{change(effect)} is over {change(limit)} but within run-to-run jitter "
                          f"(Mann-Whitney p={p:.2g} >= {cfg.alpha:g}, {noise['n_base']} vs "
                          f"{noise['n_head']} inferences)", b, h, limit)
         return Check(cid, label, "fail",
-                     f"{_pct(effect)} exceeds {_pct(limit)} (significant: Mann-Whitney "
+                     f"{change(effect)} exceeds {change(limit)} (significant: Mann-Whitney "
                      f"p={p:.2g}, {noise['n_base']} vs {noise['n_head']} inferences)", b, h, limit)
     widened = limit + cfg.noise
     if effect <= widened:
         return Check(cid, label, "noise",
-                     f"{_pct(effect)} is over {_pct(limit)} but within the noise allowance "
-                     f"({_pct(widened)}; too few inferences to test)", b, h, limit)
-    return Check(cid, label, "fail", f"{_pct(effect)} exceeds {_pct(limit)} plus the noise "
-                 f"allowance ({_pct(widened)}; too few inferences to test)", b, h, limit)
+                     f"{change(effect)} is over {change(limit)} but within the noise allowance "
+                     f"({change(widened)}; too few inferences to test)", b, h, limit)
+    return Check(cid, label, "fail", f"{change(effect)} exceeds {change(limit)} plus the noise "
+                 f"allowance ({change(widened)}; too few inferences to test)", b, h, limit)
 
 
 def _share_checks(comparison: dict, cfg: GateConfig) -> list[Check]:

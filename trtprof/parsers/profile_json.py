@@ -18,7 +18,7 @@ import pandas as pd
 from trtprof.errors import InputError
 from trtprof.model import LAYER_PROFILE_COLUMNS, empty_frame
 
-from .trt_text import iter_json_values, read_text
+from .trt_text import is_measurement, iter_json_values, read_text
 
 
 @dataclass
@@ -95,21 +95,16 @@ def _read_run(arr: list, path: str | None) -> tuple[int | None, list[dict]]:
     return count, rows
 
 
-# Larger than any real layer time in ms (31 years): a corrupt value, not a measurement.
-_MAX_MS = 1e12
-
-
 def _num(rec: dict, key: str, path: str | None) -> float:
     """A record's number (NaN when absent); InputError naming the field when it is not a
     finite number in range."""
     v = rec.get(key)
     if v is None:
         return math.nan
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or \
-            abs(v) > _MAX_MS:
+    if not is_measurement(v):
         raise InputError(f"profile record {str(rec.get('name'))[:60]!r}: {key} is "
                          f"{str(v)[:40]!r}, expected a finite number", path=path)
-    return float(v)
+    return float(v)   # type: ignore[arg-type]  # is_measurement: a real number
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

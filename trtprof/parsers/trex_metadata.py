@@ -4,13 +4,12 @@ engine's graph and profile JSON."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trtprof.errors import InputError
-from trtprof.parsers.trt_text import iter_json_values, read_text
+from trtprof.parsers.trt_text import is_measurement, iter_json_values, read_text
 
 METADATA_KEYS = {"performance_summary", "inference_options", "device_information",
                  "model_options", "build_options"}
@@ -28,18 +27,12 @@ class EngineMetadata:
     trt_version: str | None = None
 
 
-def _finite(v: object) -> bool:
-    """A real measurement in ms or s: a finite number of sane size (not a bool)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and \
-        abs(v) < 1e12
-
-
 def _stats(values: object) -> dict[str, float] | None:
     """TREx stores [min, max, mean, median, p99]-style lists; keep what the list says."""
     if not isinstance(values, list) or len(values) < 4:
         return None
     keys = ("min", "max", "mean", "median", "p99")
-    return {k: float(v) for k, v in zip(keys, values) if _finite(v)}
+    return {k: float(v) for k, v in zip(keys, values) if is_measurement(v)}
 
 
 def load_metadata(obj: dict, path: str | None = None) -> EngineMetadata:
@@ -64,11 +57,11 @@ def load_metadata(obj: dict, path: str | None = None) -> EngineMetadata:
         s = _stats(summary.get(key))
         if s:
             md.perf[name] = s
-    if _finite(summary.get("Throughput")):
+    if is_measurement(summary.get("Throughput")):
         md.perf["throughput_qps"] = float(summary["Throughput"])
     for key, name in (("Total Host Walltime", "walltime_s"),
                       ("Total GPU Compute Time", "total_gpu_compute_s")):
-        if _finite(summary.get(key)):
+        if is_measurement(summary.get(key)):
             md.perf[name] = float(summary[key])
     if not md.device and not md.perf and not md.build_options:
         md.notes.append("metadata without device, build options or performance summary")

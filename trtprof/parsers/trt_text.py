@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any, Iterator
@@ -42,6 +43,16 @@ def read_text(path: str | Path) -> str:
         data = data[3:]
     text = data.decode("utf-8", errors="replace")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Larger than any real time TensorRT writes, in ms or s (31 years in ms): a corrupt value.
+MAX_MEASUREMENT = 1e12
+
+
+def is_measurement(v: object) -> bool:
+    """A finite number of sane size, not a bool: what a TensorRT JSON time field holds."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and \
+        abs(v) <= MAX_MEASUREMENT
 
 
 def iter_json_values(text: str, path: str | None = None) -> Iterator[Any]:

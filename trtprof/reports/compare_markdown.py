@@ -126,10 +126,7 @@ def render_comparison(comparison: dict, top: int = 10) -> str:
 
 def render_gate(comparison: dict, result, top: int = 10) -> str:
     failed = result.failures
-    skipped = len(result.checks) - result.compared
-    head = {"passed": "✅ trtprof gate passed" + (f" ({result.compared} of {len(result.checks)} "
-                                                 f"checks compared, {skipped} skipped)"
-                                                 if skipped else ""),
+    head = {"passed": "✅ trtprof gate passed" + (f" ({result.counts})" if result.counts else ""),
             "nothing compared": f"⚠️ trtprof gate compared nothing: all {len(result.checks)} "
                                 "checks skipped (no metric is measured on both sides)"}.get(
         result.verdict, f"❌ trtprof gate failed: {len(failed)} of {len(result.checks)} checks")

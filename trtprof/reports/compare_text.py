@@ -109,9 +109,7 @@ def render_comparison(comparison: dict, top: int = 10) -> str:
 
 def render_gate(comparison: dict, result, top: int = 10) -> str:
     failed = len(result.failures)
-    skipped = len(result.checks) - result.compared
-    verdict = {"passed": "PASSED" + (f" ({result.compared} of {len(result.checks)} checks "
-                                     f"compared, {skipped} skipped)" if skipped else ""),
+    verdict = {"passed": "PASSED" + (f" ({result.counts})" if result.counts else ""),
                "nothing compared": f"NOTHING COMPARED (all {len(result.checks)} checks skipped: "
                                    "no metric is measured on both sides)"}.get(
         result.verdict, f"FAILED ({failed} of {len(result.checks)} checks)")

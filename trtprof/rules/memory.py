@@ -95,7 +95,8 @@ def pageable_memcpy(ctx: Context) -> list[PageableCopies]:
     Thresholds: high_share (0.10), medium_share (0.03) of copy time / window GPU kernel time.
     """
     c = _copies(ctx, ["start", "end", "src_kind", "dst_kind", "copy_kind", "bytes", "duration"])
-    c, before, after = _in_loop(c, loop_span(ctx))
+    span = loop_span(ctx)
+    c, before, after = _in_loop(c, span)
     src, dst = c["src_kind"].astype(str), c["dst_kind"].astype(str)
     host = c["copy_kind"].astype(str).isin(("HtoD", "DtoH"))
     pageable = host & ((src == "pageable") | (dst == "pageable"))
@@ -120,7 +121,7 @@ def pageable_memcpy(ctx: Context) -> list[PageableCopies]:
     share = t / kt if kt else None
     return [PageableCopies(
         count=len(p), time_ns=t, saving_ns=saving, share=share, kinds=tuple(kinds),
-        basis=loop_basis(loop_span(ctx), before, after, "copies"),
+        basis=loop_basis(span, before, after, "copies"),
         severity=severity(share, threshold(ctx, "pageable_memcpy", "high_share"),
                           threshold(ctx, "pageable_memcpy", "medium_share")))]
 
