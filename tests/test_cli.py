@@ -1,6 +1,7 @@
 """CLI surface: commands, formats, saved reports, compressed traces, entry points."""
 
 import json
+import re
 import lzma
 import subprocess
 import sys
@@ -153,11 +154,55 @@ def test_missing_extra_is_named_before_the_analysis(run_cli, tmp_path, monkeypat
     import importlib.util
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
+                        lambda name, *a: None if name in ("sqlite_utils", "matplotlib")
+                        else real(name, *a))
     import trtprof.analyze
     monkeypatch.setattr(trtprof.analyze, "analyze",
                         lambda *a, **k: pytest.fail("analysis ran before the extra check"))
-    code, _, err = run_cli("analyze", SAMPLE, "--html", tmp_path / "r.html")
-    assert code == 2 and "trtprof[html]" in err
+    code, _, err = run_cli("history", "add", SAMPLE, "--db", tmp_path / "h.db")
+    assert code == 2 and "trtprof[history]" in err
+    assert not (tmp_path / "h.db").exists()
+
+
+def test_html_needs_no_extra(run_cli, tmp_path, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "matplotlib" else real(name, *a))
     code, _, err = run_cli("analyze", SAMPLE, "-o", tmp_path / "r.html")
-    assert code == 2 and "trtprof[html]" in err
+    assert code == 0, err
+    assert "<figure>" in (tmp_path / "r.html").read_text()
+
+
+
+
+def test_progress_on_a_terminal_stderr_even_when_json_goes_to_a_pipe():
+    """stderr a terminal, stdout a pipe (``--format json > file``): the line shows from the
+    first half second; the JSON on stdout stays clean."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from conftest import SAMPLES
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "trtprof", "analyze",
+                             str(SAMPLES / "int8_fallbacks.sqlite"), "--format", "json"],
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    # a status line (which step it shows depends on the machine's speed), and no JSON there
+    assert re.search(rb"reading|classifying|attributing|analys", seen), seen[:300]
+    assert b'"findings"' not in seen
+    assert json.loads(out)["findings"] is not None

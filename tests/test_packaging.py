@@ -25,6 +25,10 @@ def test_wheel_top_level_is_only_trtprof(tmp_path):
     want = {f"trtprof/{p.relative_to(REPO / 'trtprof')}" for p in (REPO / "trtprof").rglob("*")
             if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
     assert want - set(names) == set()
+    # the licence pyproject names ships with it
+    licence = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")
+               or n.endswith(".dist-info/LICENSE")]
+    assert licence and b"Apache License" in zipfile.ZipFile(wheel).read(licence[0])
 
 
 def test_lazy_optional_imports():

@@ -25,3 +25,16 @@ class InputError(TrtprofError):
 
 class UsageError(TrtprofError):
     """Bad options or arguments (also bad config files)."""
+
+
+def require_extra(module: str, extra: str, what: str) -> None:
+    """A UsageError naming the extra when an optional dependency is missing: called before the
+    work that needs it starts, not after the analysis."""
+    from importlib.util import find_spec
+    try:
+        found = find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise UsageError(f"{what} needs {module}: pip install 'trtprof[{extra}]' "
+                         f"(in a checkout: pip install '.[{extra}]')")

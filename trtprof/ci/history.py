@@ -134,7 +134,7 @@ def trend_chart(runs: list[dict], out: str | Path, metric: str = "latency") -> P
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UsageError("the trend chart needs matplotlib: pip install 'trtprof[html]'") from None
+        raise UsageError("the trend chart needs matplotlib: pip install 'trtprof[charts]'") from None
     col, unit = METRICS[metric]
     series: dict[tuple, list[tuple[int, float, str]]] = {}
     for i, r in enumerate(runs):

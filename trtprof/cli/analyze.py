@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -18,11 +17,12 @@ if TYPE_CHECKING:
 
 
 class Progress:
-    """A transient status line on stderr, shown only once loading has taken over a second and
-    only on a terminal (never when output is piped or in CI logs). A step that can say how far
-    it has got (``fraction``, e.g. the pages of an export read so far) shows a percentage."""
+    """A transient status line on stderr, shown once loading has taken half a second, whenever
+    stderr is a terminal (also with the report going to a file or a pipe; never in CI logs).
+    A step that can say how far it has got (``fraction``, e.g. the pages of an export read so
+    far) shows a percentage."""
 
-    DELAY_S = 1.0
+    DELAY_S = 0.5
     REFRESH_S = 0.25
 
     def __init__(self, enabled: bool):
@@ -144,11 +144,16 @@ def text_width(to_file: bool) -> int:
               help="Override a rule threshold (repeatable), e.g. reformat.min_share=0.02.")
 @click.option("--config", type=click.Path(dir_okay=False),
               help="TOML file with [analyze] thresholds (also [tool.trtprof] in pyproject.toml).")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False),
+              help="Also write the layer, kernel, finding and inference tables as CSV files "
+                   "into this directory.")
+@click.option("--report-url", metavar="URL",
+              help="Link to the full report (e.g. the CI artifact) in the markdown output.")
 @click.option("--no-progress", is_flag=True, help="Never show a progress line.")
 @click.option("--width", type=click.IntRange(60, 400), default=None,
               help="Text width in columns [default: the terminal's, else $COLUMNS, else 100].")
 def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, thresholds, config,
-                no_progress, width):
+                csv_dir, report_url, no_progress, width):
     """Analyse a TensorRT run: where the GPU time goes, and what to change.
 
     INPUTS: an Nsight Systems export (.sqlite, .sqlite.xz, or .nsys-rep/.qdrep when nsys is
@@ -161,12 +166,13 @@ def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, threshold
       trtprof analyze trace.sqlite layers.json build.log --html report.html
       trtprof analyze trace.nsys-rep --format json --save report.json
       trtprof analyze trace.sqlite -o report.md
+      trtprof analyze trace.sqlite --csv tables/
     """
     renderer = choose_format(fmt, output)
     from trtprof.cli.outputs import check_outputs, emit, write_file
     check_outputs(inputs, (output, save, html_out))
-    for needed in [renderer] + ([RENDERERS["html"]] if html_out else []):
-        needed.check_available()
+    progress = Progress(enabled=not no_progress)
+    progress(f"reading {inputs[0]}" + (f" and {len(inputs) - 1} more" if len(inputs) > 1 else ""))
     # Start reading a trace's big tables now: SQLite works in background threads while the
     # analysis modules (pandas above all) are imported.
     from trtprof.parsers.nsys.columns import prefetch
@@ -181,18 +187,20 @@ def analyze_cmd(inputs, fmt, output, html_out, save, top, gemm_target, threshold
         opts.thresholds.update(cfg["thresholds"])
         if cfg["gemm_target"] is not None:
             opts.gemm_target = float(cfg["gemm_target"])
-    opts.thresholds.update(parse_thresholds(thresholds))
-    # Quiet when a machine reads the output (JSON into a pipe) or when asked to be.
-    progress = Progress(enabled=not no_progress and not (renderer.name == "json" and not output
-                                                         and not sys.stdout.isatty()))
     try:
+        opts.thresholds.update(parse_thresholds(thresholds))
         report = analyze(list(inputs), opts, progress)
     finally:
         progress.close()
     color = not output and renderer.name == "text" and sys.stdout.isatty()
-    text = renderer.render(report, top=top, color=color, width=width or text_width(bool(output)))
+    text = renderer.render(report, top=top, color=color, width=width or text_width(bool(output)),
+                           report_url=report_url)
     if save:
         write_file(save, text if renderer.name == "json" else RENDERERS["json"].render(report))
     if html_out:
         write_file(html_out, RENDERERS["html"].render(report))
+    if csv_dir:
+        from trtprof.reports.csv_tables import tables
+        for name, table in tables(report).items():
+            write_file(f"{csv_dir}/{name}", table)
     emit(text, output)

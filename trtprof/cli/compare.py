@@ -66,6 +66,22 @@ def compare_cmd(base, head, fmt, top, output):
     _emit(text, output)
 
 
+def run_gate(base: str, head: str, config: str | None, require: list[str]):
+    """(comparison, GateResult) of HEAD against BASE under the config (``config``, else the
+    one found in the working directory) plus the ``require``d checks: the gate command's work,
+    also the GitHub action's (``trtprof.cli.action_gate``)."""
+    from trtprof.ci.compare import compare_reports
+    from trtprof.ci.gate import (GateConfig, check_require, evaluate_gate, find_config,
+                                 load_gate_config)
+    path = config or find_config()
+    cfg = load_gate_config(path) if path else GateConfig()
+    if require:
+        check_require(require, "--require")
+        cfg.require = [*cfg.require, *require]
+    comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
+    return comparison, evaluate_gate(comparison, cfg)
+
+
 @click.command("gate")
 @click.argument("base", type=click.Path(dir_okay=False))
 @click.argument("head", type=click.Path(dir_okay=False))
@@ -82,7 +98,9 @@ def compare_cmd(base, head, fmt, top, output):
               help="Fail when this check cannot compare (e.g. latency, throughput, gemm_share; "
                    "'any': fail when no check compares). Repeatable; adds to the config's "
                    "require list.")
-def gate_cmd(base, head, config, fmt, top, output, require):
+@click.option("--report-url", metavar="URL",
+              help="Link to the full report (e.g. the CI artifact) in the markdown comment.")
+def gate_cmd(base, head, config, fmt, top, output, require, report_url):
     """Check HEAD against BASE with thresholds; exit 1 on a breach, 0 otherwise.
 
     Timing checks must be both over the threshold and beyond run-to-run jitter (a one-sided
@@ -95,23 +113,14 @@ def gate_cmd(base, head, config, fmt, top, output, require):
       trtprof gate main.json pr.json --config trtprof.toml
       trtprof gate main.json pr.json --format markdown --output comment.md
     """
-    from trtprof.ci.compare import compare_reports
-    from trtprof.ci.gate import (GateConfig, check_require, evaluate_gate, find_config,
-                                 load_gate_config)
-    path = config or find_config()
-    cfg = load_gate_config(path) if path else GateConfig()
-    if require:
-        check_require(list(require), "--require")
-        cfg.require = [*cfg.require, *require]
     _check_output(output, base, head)
-    comparison = compare_reports(_load(base, "BASE"), _load(head, "HEAD"))
-    result = evaluate_gate(comparison, cfg)
+    comparison, result = run_gate(base, head, config, list(require))
     if fmt == "json":
         text = json.dumps({"gate": result.to_dict(), "comparison": comparison}, indent=2,
                           allow_nan=False) + "\n"
     elif fmt == "markdown":
         from trtprof.reports.compare_markdown import render_gate
-        text = render_gate(comparison, result, top=top)
+        text = render_gate(comparison, result, top=top, report_url=report_url)
     else:
         from trtprof.reports.compare_text import render_gate
         text = render_gate(comparison, result, top=top)
@@ -141,6 +150,8 @@ def history_add(report, db, commit, model, gpu, label):
     Example:
       trtprof history add report.json --db perf.db --commit $(git rev-parse HEAD) --model resnet50
     """
+    from trtprof.errors import require_extra
+    require_extra("sqlite_utils", "history", "history")
     from trtprof.ci.history import add_run
     row = add_run(db, _load(report, "REPORT"), commit=commit, model=model, gpu=gpu, label=label)
     click.echo(f"recorded run {row['id']} ({row['model']}, {row['gpu'] or 'unknown GPU'}) in {db}")
@@ -165,6 +176,10 @@ def history_show(db, model, gpu, limit, metric, chart, fmt):
     Example:
       trtprof history show --db perf.db --model resnet50 --chart latency.png
     """
+    from trtprof.errors import require_extra
+    require_extra("sqlite_utils", "history", "history")
+    if chart:
+        require_extra("matplotlib", "charts", "--chart")
     from trtprof.ci.history import METRICS, list_runs, trend_chart, with_steps
     from trtprof.reports.common import fmt_metric
     runs = with_steps(list_runs(db, model=model, gpu=gpu, limit=limit), metric)

@@ -1,7 +1,7 @@
 """Renderers: one module per output format. They format a report; they compute nothing.
 
 ``RENDERERS`` is the registry the CLI reads: format name -> file extension and render function
-(imported when used: the HTML renderer needs matplotlib).
+(imported when used).
 """
 
 from __future__ import annotations
@@ -17,32 +17,20 @@ class Renderer:
     name: str
     extensions: tuple[str, ...]      # the first is the one to write; all are recognised
     module: str                      # its render(report, **options) -> str
-    options: tuple[str, ...] = ()    # which of top/color/width it takes
-    needs: tuple[str, str] | None = None   # (module, extra): an optional dependency it imports
+    options: tuple[str, ...] = ()    # which of top/color/width/report_url it takes
 
-    def render(self, report: Any, *, top: int = 10, color: bool = False, width: int = 100) -> str:
-        given = {"top": top, "color": color, "width": width}
+    def render(self, report: Any, *, top: int = 10, color: bool = False, width: int = 100,
+               report_url: str | None = None) -> str:
+        given = {"top": top, "color": color, "width": width, "report_url": report_url}
         func: Callable[..., str] = import_module(self.module).render
         return func(report, **{k: given[k] for k in self.options})
-
-    def check_available(self) -> None:
-        """UsageError naming the extra when the optional dependency is missing: asked before
-        the analysis starts, not after it."""
-        if self.needs is None:
-            return
-        from importlib.util import find_spec
-        module, extra = self.needs
-        if find_spec(module) is None:
-            from trtprof.errors import UsageError
-            raise UsageError(f"{self.name} output needs {module}: pip install 'trtprof[{extra}]'")
 
 
 RENDERERS: dict[str, Renderer] = {r.name: r for r in (
     Renderer("text", (".txt",), "trtprof.reports.text", ("top", "color", "width")),
     Renderer("json", (".json",), "trtprof.reports.json_report"),
-    Renderer("markdown", (".md", ".markdown"), "trtprof.reports.markdown", ("top",)),
-    Renderer("html", (".html", ".htm"), "trtprof.reports.html",
-             needs=("matplotlib", "html")),
+    Renderer("markdown", (".md", ".markdown"), "trtprof.reports.markdown", ("top", "report_url")),
+    Renderer("html", (".html", ".htm"), "trtprof.reports.html"),
 )}
 
 

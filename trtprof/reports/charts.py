@@ -1,18 +1,16 @@
-"""Charts for the HTML report: matplotlib figures of report data, returned as PNG data URIs.
+"""Charts for the HTML report, drawn as HTML and inline SVG: no image files, no library, no
+script; every bar, op and point carries a tooltip (``title``) with its numbers, the top-layer
+bars link to their rows in the layer table, and bars reflow to any width (a phone included).
 
 Charts draw what the report already holds; they compute nothing beyond placing it on axes.
-matplotlib is optional (the ``html`` extra) and imported only here, through the Agg canvas, so no
-GUI backend or global pyplot state is touched.
+Every string from the input goes through ``_e``.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-import re
+import html
 
-from trtprof.errors import UsageError
-from trtprof.reports.common import fit, fmt_ns
+from trtprof.reports.common import fmt_ns, fmt_pct
 
 # GEMM-like classes in blues, data movement in warm colours, the rest in greens/purples, copies
 # and unknowns in greys: the colour alone says whether time is "useful".
@@ -27,7 +25,14 @@ _SPARE = ["#17becf", "#bcbd22", "#e377c2", "#8c564b", "#9467bd", "#d62728", "#39
 PRECISION_COLORS = {"fp32": "#9ecae1", "tf32": "#6baed6", "fp16": "#3182bd", "bf16": "#08519c",
                     "int8": "#31a354", "fp8": "#006d2c", "int4": "#74c476", "fp4": "#a1d99b",
                     "mixed": "#fdae6b", "unknown": "#d9d9d9"}
-DPI = 110
+# SVG user units; the SVG keeps at least this width on screen (its box scrolls on a phone), so
+# its text stays readable instead of shrinking with the page.
+SVG_W = 960
+MAX_POINTS = 2000        # latency points with their own tooltip; beyond, the line only
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
 
 
 def class_color(name: str) -> str:
@@ -38,149 +43,162 @@ def class_color(name: str) -> str:
     return _SPARE[sum(name.encode("utf-8")) % len(_SPARE)]
 
 
-def _label(text, width: int = 48) -> str:
-    """Text safe for a matplotlib label: one line, and no mathtext ($...$ would be parsed)."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", fit(text, width))
-    return text.replace("\\", "\\\\").replace("$", r"\$")
+def _precision_color(name: str) -> str:
+    return PRECISION_COLORS.get(name, "#bbbbbb")
 
 
-def _figure(width: float, height: float):
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise UsageError("--html needs matplotlib: pip install 'trtprof[html]'") from None
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    FigureCanvasAgg(fig)
-    return fig
+def _bar(label_html: str, fraction: float, color: str, value: str, tip: str) -> str:
+    width = min(max(fraction, 0.0), 1.0) * 100
+    return (f'<div class="bar" title="{_e(tip)}"><span class="lbl">{label_html}</span>'
+            f'<span class="track"><span class="fill" style="width:{width:.1f}%;'
+            f'background:{color}"></span></span><span class="val">{_e(value)}</span></div>')
 
 
-def _uri(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _style(ax) -> None:
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8)
-
-
-def _share_bars(ax, shares: dict, colors, title: str) -> None:
-    items = sorted(shares.items(), key=lambda kv: kv[1])
-    names = [_label(k, 24) for k, _ in items]
-    vals = [v * 100 for _, v in items]
-    ax.barh(names, vals, height=0.6, color=[colors(k) for k, _ in items])
-    for y, v in enumerate(vals):
-        ax.text(v + 1, y, f"{v:.1f}%", va="center", fontsize=8)
-    ax.set_xlim(0, 112)
-    ax.set_xlabel("% of kernel time", fontsize=8)
-    ax.set_title(title, fontsize=10, loc="left")
-    _style(ax)
+def _share_bars(title: str, shares: dict, color) -> str:
+    items = sorted(shares.items(), key=lambda kv: -kv[1])
+    bars = "".join(_bar(_e(k), v, color(k), fmt_pct(v), f"{k}: {fmt_pct(v)} of kernel time")
+                   for k, v in items)
+    return f'<div class="bars"><h4>{_e(title)}</h4>{bars}</div>'
 
 
 def shares_chart(report: dict) -> str | None:
-    """Kernel time by op class and by precision, side by side."""
+    """Kernel time by op class and by precision, side by side (stacked on a phone)."""
     m = report.get("metrics") or {}
     ops, prec = m.get("op_class_share") or {}, m.get("precision_share") or {}
     if not ops and not prec:
         return None
-    rows = max(len(ops), len(prec), 2)
-    fig = _figure(9, 0.9 + 0.28 * rows)
-    left, right = fig.subplots(1, 2)
-    _share_bars(left, ops, class_color, "Time by op class")
-    _share_bars(right, prec, lambda k: PRECISION_COLORS.get(k, "#bbbbbb"), "Time by precision")
-    return _uri(fig)
+    return ('<div class="pair">' + _share_bars("Time by op class", ops, class_color)
+            + _share_bars("Time by precision", prec, _precision_color) + "</div>")
 
 
 def top_layers_chart(layers: list[dict], key: str = "time_per_inference_ns",
-                     label: str = "time / inference") -> str | None:
-    """Time of the given (top) layers on the report's basis (``key``), coloured by op class."""
+                     label: str = "time / inference", anchors: dict[str, str] | None = None
+                     ) -> str | None:
+    """Time of the given (top) layers on the report's basis (``key``), coloured by op class;
+    each bar links to the layer's row (``anchors``: name -> element id)."""
     layers = [lay for lay in layers if lay.get(key)]
     if not layers:
         return None
-    layers = layers[::-1]  # barh draws bottom-up; the biggest goes on top
-    fig = _figure(9, 1.1 + 0.26 * len(layers))
-    ax = fig.subplots()
-    vals = [lay[key] / 1e3 for lay in layers]
-    ax.barh(range(len(layers)), vals, height=0.7,
-            color=[class_color(lay.get("op_class") or "unknown") for lay in layers])
-    ax.set_yticks(range(len(layers)), [_label(lay["name"], 60) for lay in layers])
-    for y, (v, lay) in enumerate(zip(vals, layers)):
-        ax.text(v, y, " " + fmt_ns(lay[key]), va="center",
-                fontsize=7)
-    ax.set_xlabel(f"{label} (us)", fontsize=8)
-    ax.set_xlim(0, max(vals) * 1.15)
-    ax.set_title(f"Top {len(layers)} layers", fontsize=10, loc="left")
-    _style(ax)
-    classes = list(dict.fromkeys(lay.get("op_class") or "unknown" for lay in layers))
-    fig.legend(handles=_patches(classes), loc="outside lower center", fontsize=7, frameon=False,
-               ncols=min(len(classes), 8))
-    return _uri(fig)
+    top = max(lay[key] for lay in layers)
+    anchors = anchors or {}
+    bars = []
+    for lay in layers:
+        name, cls = lay["name"], lay.get("op_class") or "unknown"
+        code = f"<code>{_e(name)}</code>"
+        if name in anchors:
+            code = f'<a href="#{_e(anchors[name])}">{code}</a>'
+        bars.append(_bar(code, lay[key] / top, class_color(cls), fmt_ns(lay[key]),
+                         f"{name}\n{fmt_ns(lay[key])} {label}, {fmt_pct(lay.get('share'))} "
+                         f"of kernel time, {cls}"))
+    return (f'<div class="bars wide"><h4>Top {len(layers)} layers by {_e(label)}</h4>'
+            f'{"".join(bars)}</div>')
+
+
+def _legend(names, color) -> str:
+    return '<div class="legend">' + "".join(
+        f'<span><i style="background:{color(n)}"></i>{_e(n)}</span>' for n in names) + "</div>"
+
+
+def _ticks(end: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values from 0 to ``end``."""
+    if end <= 0:
+        return [0.0]
+    raw = end / n
+    mag = 10 ** len(str(int(raw))) / 10 if raw >= 1 else 1.0
+    while mag > raw:
+        mag /= 10
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    return [i * step for i in range(int(end / step) + 1)]
+
+
+def _svg(height: int, body: str, label: str) -> str:
+    return (f'<div class="svgbox"><svg viewBox="0 0 {SVG_W} {height}" role="img" '
+            f'aria-label="{_e(label)}" style="min-width:{SVG_W * 3 // 4}px">{body}</svg></div>')
 
 
 def timeline_chart(timeline: dict | None) -> str | None:
-    """GPU ops of one inference on a lane per stream, coloured by op class."""
+    """GPU ops of one inference on a lane per stream, coloured by op class; each op's tooltip
+    names it with its start and duration."""
     ops = (timeline or {}).get("ops") or []
     if not ops:
         return None
     assert timeline is not None   # it has ops
     streams = sorted({o["stream"] for o in ops})
     lane = {s: i for i, s in enumerate(streams)}
-    fig = _figure(9, 1.3 + 0.45 * len(streams))
-    ax = fig.subplots()
-    by_class: dict[str, dict[int, list]] = {}
+    left, right, lane_h, top = 90, 10, 26, 8
+    end = max(timeline.get("latency_ns") or 0, max(o["start_ns"] + o["duration_ns"] for o in ops))
+    scale = (SVG_W - left - right) / (end or 1)
+    parts = []
+    for s in streams:
+        y = top + lane[s] * lane_h
+        parts.append(f'<text x="{left - 6}" y="{y + lane_h / 2 + 4:.0f}" text-anchor="end" '
+                     f'class="axis">stream {_e(s)}</text>')
     for o in ops:
         cls = o.get("op_class") or o.get("kind") or "unknown"
-        # ops shorter than a pixel still get a visible sliver
-        by_class.setdefault(cls, {}).setdefault(lane[o["stream"]], []).append(
-            (o["start_ns"] / 1e6, max(o["duration_ns"], 1) / 1e6))
-    for cls, lanes in by_class.items():
-        for y, spans in lanes.items():
-            ax.broken_barh(spans, (y - 0.38, 0.76), facecolors=class_color(cls),
-                           edgecolor=class_color(cls), linewidth=0.3)
-    ax.set_yticks(range(len(streams)), [f"stream {s}" for s in streams])
-    ax.set_ylim(-0.6, len(streams) - 0.4)
-    ax.invert_yaxis()
-    end = max((timeline.get("latency_ns") or 0) / 1e6,
-              max(o["start_ns"] + o["duration_ns"] for o in ops) / 1e6)
-    ax.set_xlim(0, end * 1.01 or 1)
-    ax.set_xlabel("ms from the start of the inference", fontsize=8)
-    ax.set_title(f"Inference {timeline.get('iteration')} "
-                 f"(latency {fmt_ns(timeline.get('latency_ns'))})", fontsize=10, loc="left")
-    _style(ax)
-    fig.legend(handles=_patches(by_class), loc="outside lower center", fontsize=7,
-               frameon=False, ncols=min(len(by_class), 8))
-    return _uri(fig)
-
-
-def _patches(classes):
-    from matplotlib.patches import Patch
-    return [Patch(color=class_color(c), label=_label(c, 20)) for c in classes]
+        x = left + o["start_ns"] * scale
+        w = max(o["duration_ns"] * scale, 0.8)     # an op shorter than a pixel still shows
+        y = top + lane[o["stream"]] * lane_h + 3
+        layer = o.get("layer")
+        tip = (f"{o.get('name') or cls}\n" + (f"layer {layer}\n" if layer and layer != "None"
+                                               else "")
+               + f"{cls}, {fmt_ns(o['duration_ns'])} at {fmt_ns(o['start_ns'])}")
+        parts.append(f'<rect x="{x:.2f}" y="{y}" width="{w:.2f}" height="{lane_h - 6}" '
+                     f'fill="{class_color(cls)}"><title>{_e(tip)}</title></rect>')
+    axis_y = top + len(streams) * lane_h + 4
+    for t in _ticks(end / 1e6):
+        x = left + t * 1e6 * scale
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{axis_y}" class="grid"/>'
+                     f'<text x="{x:.1f}" y="{axis_y + 14}" text-anchor="middle" '
+                     f'class="axis">{t:g}</text>')
+    parts.append(f'<text x="{SVG_W - right}" y="{axis_y + 30}" text-anchor="end" class="axis">'
+                 "ms from the start of the inference</text>")
+    classes = list(dict.fromkeys(o.get("op_class") or o.get("kind") or "unknown" for o in ops))
+    title = (f"Inference {timeline.get('iteration')} "
+             f"(latency {fmt_ns(timeline.get('latency_ns'))})")
+    return (f"<h4>{_e(title)}</h4>" + _svg(axis_y + 36, "".join(parts), title)
+            + _legend(classes, class_color))
 
 
 def latency_chart(iterations: list[dict], median_ns: int | None = None) -> str | None:
-    """Latency of every inference in order, with GPU busy time beneath it."""
+    """Latency of every inference in order, with GPU busy time beneath it; each point's
+    tooltip gives its numbers."""
     its = [it for it in iterations or [] if it.get("latency_ns") is not None]
     if len(its) < 2:
         return None
-    x = [it.get("index", i) for i, it in enumerate(its)]
-    fig = _figure(9, 3.0)
-    ax = fig.subplots()
-    marker = "." if len(its) <= 400 else None
-    ax.plot(x, [it["latency_ns"] / 1e6 for it in its], color="#1f5fbf", linewidth=0.8,
-            marker=marker, markersize=3, label="latency")
-    if any(it.get("gpu_busy_ns") is not None for it in its):
-        ax.plot(x, [(it.get("gpu_busy_ns") or 0) / 1e6 for it in its], color="#2ca25f",
-                linewidth=0.8, label="GPU busy")
+    left, right, top, height = 56, 10, 10, 200
+    peak = max(it["latency_ns"] for it in its) * 1.08 or 1
+    xs = (SVG_W - left - right) / (len(its) - 1)
+
+    def xy(i: int, ns: float) -> str:
+        return f"{left + i * xs:.1f},{top + height - ns / peak * height:.1f}"
+    parts = []
+    for t in _ticks(peak / 1e6):
+        y = top + height - t * 1e6 / peak * height
+        parts.append(f'<line x1="{left}" x2="{SVG_W - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'class="grid"/><text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+                     f'class="axis">{t:g}</text>')
+    busy = [it.get("gpu_busy_ns") for it in its]
+    if any(b is not None for b in busy):
+        parts.append('<polyline class="busy" points="'
+                     + " ".join(xy(i, b or 0) for i, b in enumerate(busy)) + '"/>')
     if median_ns:
-        ax.axhline(median_ns / 1e6, color="#e6550d", linewidth=0.8, linestyle="--",
-                   label=f"median {fmt_ns(median_ns)}")
-    ax.set_ylim(bottom=0)
-    ax.set_xlabel("inference", fontsize=8)
-    ax.set_ylabel("ms", fontsize=8)
-    ax.set_title("Per-inference latency", fontsize=10, loc="left")
-    fig.legend(loc="outside lower center", fontsize=7, frameon=False, ncols=3)
-    _style(ax)
-    return _uri(fig)
+        y = top + height - median_ns / peak * height
+        parts.append(f'<line x1="{left}" x2="{SVG_W - right}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'class="median"><title>median {_e(fmt_ns(median_ns))}</title></line>')
+    parts.append('<polyline class="lat" points="'
+                 + " ".join(xy(i, it["latency_ns"]) for i, it in enumerate(its)) + '"/>')
+    if len(its) <= MAX_POINTS:
+        for i, it in enumerate(its):
+            tip = f"inference {it.get('index', i)}: latency {fmt_ns(it['latency_ns'])}" + (
+                f", GPU busy {fmt_ns(it['gpu_busy_ns'])}" if it.get("gpu_busy_ns") else "")
+            cx, cy = xy(i, it["latency_ns"]).split(",")
+            parts.append(f'<circle cx="{cx}" cy="{cy}" r="3" class="pt"><title>{_e(tip)}'
+                         "</title></circle>")
+    parts.append(f'<text x="{SVG_W - right}" y="{top + height + 18}" text-anchor="end" '
+                 f'class="axis">inference ({len(its):,}); ms</text>')
+    legend = ('<div class="legend"><span><i class="k-lat"></i>latency</span>'
+              + ('<span><i class="k-busy"></i>GPU busy</span>' if any(busy) else "")
+              + (f'<span><i class="k-median"></i>median {_e(fmt_ns(median_ns))}</span>'
+                 if median_ns else "") + "</div>")
+    return ("<h4>Per-inference latency</h4>"
+            + _svg(top + height + 26, "".join(parts), "Per-inference latency") + legend)

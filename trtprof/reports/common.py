@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from trtprof.report import iterations_of, per_inference
 
 
-def fmt_ns(ns) -> str:
-    """Nanoseconds as a short human duration ("1.23 ms"); "-" when unknown."""
+_SCALES = (("s", 1e9), ("ms", 1e6), ("us", 1e3), ("ns", 1.0))
+
+
+def time_unit(ns) -> str:
+    """The unit fmt_ns would choose for ``ns``: give it to fmt_ns for a column of one unit."""
+    ns = abs(float(ns or 0))
+    return next((u for u, scale in _SCALES if ns >= scale), "ns")
+
+
+def fmt_ns(ns, unit: str | None = None) -> str:
+    """Nanoseconds as a short human duration ("1.23 ms"), in ``unit`` when given (a column
+    reads better in one unit); "-" when unknown."""
     if ns is None:
         return "-"
     ns = float(ns)
-    for unit, scale in (("s", 1e9), ("ms", 1e6), ("us", 1e3)):
-        if abs(ns) >= scale:
-            return f"{ns / scale:.3g} {unit}" if abs(ns) < 100 * scale else f"{ns / scale:.0f} {unit}"
-    return f"{ns:.0f} ns"
+    unit = unit or time_unit(ns)
+    scale = dict(_SCALES)[unit]
+    value = ns / scale
+    if unit == "ns" or abs(value) >= 100:
+        return f"{value:.0f} {unit}"
+    return f"{value:.3g} {unit}"
+
+
+def count_of(n: int, word: str, plural: str | None = None) -> str:
+    """``1 inference``, ``12 inferences``: English plurals of our own nouns."""
+    return f"{n:,} {word if n == 1 else plural or word + 's'}"
 
 
 def fmt_pct(x) -> str:
@@ -35,7 +53,6 @@ def fmt_bytes(n) -> str:
     return f"{n:.0f} B"
 
 
-_ARGS = re.compile(r"\(.*\)\s*$")
 
 
 def short_name(name: str, width: int = 80) -> str:
@@ -44,8 +61,116 @@ def short_name(name: str, width: int = 80) -> str:
     if name.startswith("void "):
         name = name[5:]
     if "(" in name and not name.startswith("["):
-        name = _ARGS.sub("", name) or name
+        name = name[:_argument_list_start(name)] or name
     return fit(name, width)
+
+
+def _argument_list_start(name: str) -> int:
+    """Where the trailing ``(...)`` argument list starts: the last ``(`` outside template
+    brackets and other parentheses (``(bool)1`` inside ``<...>`` is a template argument), or
+    len(name) when there is none."""
+    angle = paren = 0
+    start = len(name)
+    for i, ch in enumerate(name):
+        if ch == "<":
+            angle += 1
+        elif ch == ">" and angle:
+            angle -= 1
+        elif ch == "(":
+            if angle == 0 and paren == 0:
+                start = i
+            paren += 1
+        elif ch == ")" and paren:
+            paren -= 1
+    return start if name.rstrip().endswith(")") else len(name)
+
+
+_TEMPLATE = re.compile(r"<.*>")
+_ARG_TOKENS = re.compile(r"[A-Za-z0-9.]+")  # tokens: no _ (xmma names are _-joined)
+
+
+_NAMESPACES = re.compile(r"^(?:\w+::)+")
+MAX_TOLD_APART = 64
+
+
+def _shorter(plain: str, width: int) -> str:
+    """``plain`` within ``width``: without template arguments, then without namespaces, then
+    cut in the middle."""
+    if len(plain) <= width:
+        return plain
+    bare = _TEMPLATE.sub("<...>", plain)
+    if len(bare) <= width:
+        return bare
+    local = _NAMESPACES.sub("", bare)
+    return local if len(local) <= width else fit(bare, width)
+
+
+def unique_layer_names(names: list[str], width: int = 80) -> list[str]:
+    """Layer names for a table, cut in the middle where too long, keeping the tokens that tell
+    rows apart that would otherwise read the same (layer names are shown whole otherwise:
+    their parentheses are not argument lists)."""
+    return _unique([str(n) for n in names], width, lambda p, w: fit(p, w))
+
+
+def unique_short_names(names: list[str], width: int = 80) -> list[str]:
+    """Kernel names for a table: each as short as it can be and still tell the rows apart.
+
+    A name is shown without its argument list; when that does not fit, without its template
+    arguments (``name<...>``), then without namespaces, then cut in the middle; rows that would
+    then read the same keep the tokens that tell them apart (``cutlass::Kernel<...128x128...>``,
+    ``sm80_xmma_..._trt [tilesize128x96x64]``) when those fit; else they are numbered."""
+    return _unique([short_name(n, 10**6) for n in names], width, _shorter)
+
+
+def _unique(plain: list[str], width: int, shorter) -> list[str]:
+    """``shorter(name, width)`` of each name; rows that read the same get their telling tokens
+    (or, failing that, a number)."""
+    first = [shorter(p, width) for p in plain]
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(first):
+        groups.setdefault(c, []).append(i)
+    tokens_of: dict[int, set[str]] = {}
+    out = []
+    for i, p in enumerate(plain):
+        members = groups[first[i]]
+        # (a group too big for a few tokens to tell apart is numbered: tables show the top rows)
+        if len(members) == 1 or len(p) <= width or len(members) > MAX_TOLD_APART:
+            out.append(first[i])
+            continue
+        # the tokens that tell this row from the others of its group: those most others lack
+        # first, until no other row has them all (or the room is used up)
+        for j in members:
+            if j not in tokens_of:
+                tokens_of[j] = set(_ARG_TOKENS.findall(plain[j]))
+        others = [tokens_of[j] for j in members if j != i]
+        mine = list(dict.fromkeys(_ARG_TOKENS.findall(p)))
+        ranked = sorted((t for t in mine if any(t not in o for o in others)),
+                        key=lambda t: (-sum(t not in o for o in others), -len(t)))
+        templated = _TEMPLATE.search(p)
+        suffix, room = "", int(width * 0.6)
+        tokens: list[str] = []
+        for t in ranked:
+            if all(any(x not in o for x in tokens) for o in others):
+                break                        # already unique
+            chosen = [x for x in mine if x in (*tokens, t)]      # shown in name order
+            candidate = (f"<...{', '.join(chosen)}...>" if templated
+                         else f" [{', '.join(chosen)}]")
+            if len(candidate) > room:
+                break
+            tokens, suffix = [*tokens, t], candidate
+        if not suffix:
+            out.append(first[i])
+            continue
+        head = _NAMESPACES.sub("", _TEMPLATE.sub("", p)) if templated else p
+        out.append(fit(head, width - len(suffix)) + suffix)
+    seen: dict[str, int] = {}
+    counts = Counter(out)
+    for i, text in enumerate(out):
+        if counts[text] > 1:
+            seen[text] = seen.get(text, 0) + 1
+            tag = f" #{seen[text]}"
+            out[i] = fit(text, width - len(tag)) + tag
+    return out
 
 
 def fit(text: str, width: int = 80) -> str:
@@ -79,7 +204,7 @@ def headline(report: dict) -> list[tuple[str, str]]:
             desc = ("per-layer profile averages" if w["source"] == "profile"
                     else "engine layers only (no timings)" if report.get("layers")
                     else "no per-layer data")
-        its = f", {w['iterations']} inferences" if w.get("iterations") is not None else ""
+        its = f", {count_of(w['iterations'], 'inference')}" if w.get("iterations") is not None else ""
         exc = (f", {w['excluded_kernels']} kernels outside excluded"
                if w.get("excluded_kernels") else "")
         rows.append(("Window", f"{desc}{its}{exc}"))
@@ -96,7 +221,8 @@ def headline(report: dict) -> list[tuple[str, str]]:
                      f"{fmt_ns(m['gpu_time_per_inference_ns'])} (per-layer averages summed"
                      + (f", {runs:,} profiled runs)" if runs else ")")))
     if m.get("kernel_count") is not None:
-        rows.append(("Kernels", f"{m['kernel_count']:,} launches, {m.get('unique_kernels', '?')} "
+        rows.append(("Kernels", f"{count_of(m['kernel_count'], 'launch', 'launches')}, "
+                                f"{m.get('unique_kernels', '?')} "
                                 f"unique, {fmt_ns(m.get('kernel_time_ns'))} in total"))
     rows.append(("GEMM share", fmt_pct(m.get("gemm_share"))))
     rows.append(("Tensor Core share", fmt_pct(m.get("tensor_core_share"))))
@@ -220,22 +346,30 @@ def precision_rank(change: dict) -> int:
     return 0 if ("fp32" in head or "float" in head or "mixed" in head) else 1
 
 
-def finding_stake(report: dict, f: dict) -> list[str]:
+def finding_stake(report: dict, f: dict, unit: str | None = None) -> list[str]:
     """What a finding puts at stake, in the report's words: the time per inference when the
-    window's inference count is known (else the window total), its share, and the estimated
-    saving on the same basis."""
+    window's inference count is known (else the window total) and the estimated saving on the
+    same basis, in ``unit`` when given. A share alone only when there is no time: each rule's
+    share has its own basis (kernel time, an inference's span, copy time), which its message
+    names; a column of unlabelled shares would compare unlike things."""
     n = iterations_of(report)     # type: ignore[arg-type]
 
     def time(ns) -> str:
         if n and n > 1:
-            return f"{fmt_ns(per_inference(ns, n))} per inference"
-        return fmt_ns(ns)
+            return f"{fmt_ns(per_inference(ns, n), unit)} per inference"
+        return fmt_ns(ns, unit)
     out = []
     if f.get("time_ns") is not None:
         out.append(time(f["time_ns"]))
-    if f.get("share") is not None:
-        # each rule's share has its own basis (kernel time, an inference's span): no label
-        out.append(fmt_pct(f["share"]))
+    elif f.get("share") is not None:
+        out.append(f"share {fmt_pct(f['share'])}")
     if f.get("saving_ns"):
         out.append(f"saves ~{time(f['saving_ns'])}")
     return out
+
+
+def stake_unit(report: dict, findings: list[dict]) -> str | None:
+    """One time unit for the stakes of ``findings`` shown together: the largest one's."""
+    n = iterations_of(report) or 1     # type: ignore[arg-type]
+    times = [f["time_ns"] / (n if n > 1 else 1) for f in findings if f.get("time_ns") is not None]
+    return time_unit(max(times)) if times else None

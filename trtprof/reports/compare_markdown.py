@@ -8,8 +8,9 @@ HTML, mentions, math, emoji, issue references or the marker.
 
 from __future__ import annotations
 
-from trtprof.reports.common import change_verdict, fmt_change, fmt_metric, fmt_ns, precision_rank
-from trtprof.reports.md import code
+from trtprof.reports.common import (change_verdict, count_of, fmt_change, fmt_metric, fmt_ns,
+                                    precision_rank)
+from trtprof.reports.md import code, link, name_list
 from trtprof.reports.md import escape as text
 
 MARKER = "<!-- trtprof-gate -->"
@@ -30,7 +31,7 @@ def _sides(comparison: dict) -> list[str]:
         s = comparison[side]
         inputs = ", ".join(code(p, 80) for p in s.get("inputs") or []) or "-"
         gpu = f" on {text(s['gpu'])}" if s.get("gpu") else ""
-        its = f", {s['iterations']} inferences" if s.get("iterations") else ""
+        its = f", {count_of(s['iterations'], 'inference')}" if s.get("iterations") else ""
         out.append(f"**{side.capitalize()}**: {inputs}{gpu}{its}  ")
     return out
 
@@ -54,13 +55,12 @@ def _findings(comparison: dict) -> list[str]:
             continue
         lines += ["", f"**{title}** ({len(items)})", ""]
         for item in items:
-            layers = item.get("changed_layers") or []
-            names = ", ".join(code(n, 90) for n in layers[:10])
-            more = f" and {len(layers) - 10} more" if len(layers) > 10 else ""
+            layers = name_list("layers", item.get("changed_layers") or [], "  ", 90)
             what = " (new layers)" if item.get("change") == "new layers" else ""
             lines.append(f"- **{text(item.get('severity', '?'))}** {code(item.get('kind', '?'))}"
-                         f"{what}: {text(item.get('title', ''))}"
-                         + (f"<br>layers: {names}{more}" if names else ""))
+                         f"{what}: {text(item.get('title', ''))}")
+            if layers:
+                lines += ["", *layers, ""]
     return lines
 
 
@@ -124,14 +124,16 @@ def render_comparison(comparison: dict, top: int = 10) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_gate(comparison: dict, result, top: int = 10) -> str:
+def render_gate(comparison: dict, result, top: int = 10, report_url: str | None = None) -> str:
     failed = result.failures
     head = {"passed": "✅ trtprof gate passed" + (f" ({result.counts})" if result.counts else ""),
             "nothing compared": f"⚠️ trtprof gate compared nothing: all {len(result.checks)} "
                                 "checks skipped (no metric is measured on both sides)"}.get(
         result.verdict, f"❌ trtprof gate failed: {len(failed)} of {len(result.checks)} checks")
-    lines = [MARKER, f"### {head}", "", *_sides(comparison), "",
-             "| | Check | Result |", "|---|---|---|"]
+    lines = [MARKER, f"### {head}", ""]
+    if report_url:
+        lines += [f"📄 {link('Full report', report_url)}", ""]
+    lines += [*_sides(comparison), "", "| | Check | Result |", "|---|---|---|"]
     for c in result.checks:
         # details are ours (numbers and words), only table pipes need escaping
         lines.append(f"| {_ICON[c.status]} | {c.label} | {c.detail.replace('|', chr(92) + '|')} |")

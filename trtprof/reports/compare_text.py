@@ -3,7 +3,7 @@ Fixed width, no colour: the same bytes in a terminal and in a CI log."""
 
 from __future__ import annotations
 
-from trtprof.reports.common import (change_verdict, fmt_change, fmt_metric, fmt_ns, fmt_pct,
+from trtprof.reports.common import (change_verdict, count_of, fmt_change, fmt_metric, fmt_ns, fmt_pct,
                                     precision_rank, short_name)
 
 _STATUS = {"pass": "PASS", "fail": "FAIL", "noise": "NOISE", "skip": "SKIP"}
@@ -30,7 +30,7 @@ def _sides(comparison: dict) -> list[str]:
     for side in ("base", "head"):
         s = comparison[side]
         gpu = f" on {s['gpu']}" if s.get("gpu") else ""
-        its = f", {s['iterations']} inferences" if s.get("iterations") else ""
+        its = f", {count_of(s['iterations'], 'inference')}" if s.get("iterations") else ""
         out.append(f"{side.upper()}: {', '.join(s['inputs']) or '-'}{gpu}{its}")
     return out
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from importlib import resources
 from pathlib import PurePath
 
 from trtprof.reports import charts
+from trtprof.reports.md import FLAG
 from trtprof.reports.common import (finding_stake, fmt_bytes, fmt_ns, fmt_pct, gemm_verdict, headline,
-                                    layer_time, short_name, top_layers)
+                                    layer_time, short_name, top_layers, unique_short_names)
 
 MAX_TABLE_ROWS = 5000     # beyond this the page gets slow and big; the JSON report has them all
 MAX_FINDING_NAMES = 200
@@ -31,6 +33,20 @@ def _e(text) -> str:
 def _asset(name: str) -> str:
     # typeshed's 3.10 Traversable.joinpath takes one part; the Path that files() gives here takes more
     return resources.files("trtprof.reports").joinpath("assets", name).read_text("utf-8")  # type: ignore[call-arg]
+
+
+_OUR_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def _prose(text) -> str:
+    """Our words, escaped, with the commands they quote in backticks and the flags they name as
+    ``<code>`` (the same spans the markdown shows as code)."""
+    out, pos, text = [], 0, "" if text is None else str(text)
+    for m in re.finditer(f"{_OUR_CODE.pattern}|{FLAG.pattern}", text):
+        out.append(_e(text[pos:m.start()]))
+        out.append(f"<code>{_e(m.group(1) or m.group(0))}</code>")
+        pos = m.end()
+    return "".join(out) + _e(text[pos:])
 
 
 def _num(value) -> str:
@@ -105,10 +121,13 @@ def _summary(report: dict) -> str:
     return "".join(out)
 
 
-def _names(label: str, names: list) -> str:
+def _names(label: str, names: list, anchors: dict[str, str] | None = None) -> str:
+    """A finding's layers or kernels; a layer links to its row in the layer table."""
     if not names:
         return ""
-    items = "".join(f"<li><code>{_e(n)}</code></li>" for n in names[:MAX_FINDING_NAMES])
+    anchors = anchors or {}
+    items = "".join(f'<li><a href="#{_e(anchors[n])}"><code>{_e(n)}</code></a></li>' if n in anchors
+                    else f"<li><code>{_e(n)}</code></li>" for n in names[:MAX_FINDING_NAMES])
     more = (f"<li class=\"muted\">and {len(names) - MAX_FINDING_NAMES:,} more</li>"
             if len(names) > MAX_FINDING_NAMES else "")
     opened = " open" if len(names) <= 3 else ""
@@ -116,7 +135,7 @@ def _names(label: str, names: list) -> str:
             f"<ul>{items}{more}</ul></details>")
 
 
-def _finding(report: dict, f: dict) -> str:
+def _finding(report: dict, f: dict, anchors: dict[str, str]) -> str:
     sev = str(f.get("severity") or "info")
     stake = finding_stake(report, f)
     evidence = "".join(f"<li>{_e(x)}</li>" for x in f.get("evidence") or [])
@@ -124,53 +143,58 @@ def _finding(report: dict, f: dict) -> str:
              f'<span class="badge {_e(sev)}">{_e(sev)}</span><h3>{_e(f.get("title"))}</h3>'
              f'<span class="tag">{_e(f.get("kind"))}</span>'
              f'<span class="stake">{_e(" · ".join(stake))}</span></div>'
-             f"<p>{_e(f.get('message'))}</p>"]
+             f"<p>{_prose(f.get('message'))}</p>"]
     if evidence:
         parts.append(f"<ul class=\"evidence\">{evidence}</ul>")
     if f.get("recommendation"):
-        parts.append(f'<p class="fix"><b>Recommendation:</b> {_e(f["recommendation"])}</p>')
-    parts += [_names("layers", f.get("layers") or []), _names("kernels", f.get("kernels") or []),
-              "</article>"]
+        parts.append(f'<p class="fix"><b>Recommendation:</b> {_prose(f["recommendation"])}</p>')
+    parts += [_names("layers", f.get("layers") or [], anchors),
+              _names("kernels", f.get("kernels") or []), "</article>"]
     return "".join(parts)
 
 
-def _findings(report: dict) -> str:
+def _findings(report: dict, anchors: dict[str, str]) -> str:
     findings = report.get("findings") or []
-    body = ("".join(_finding(report, f) for f in findings) if findings
+    body = ("".join(_finding(report, f, anchors) for f in findings) if findings
             else '<p class="none">No findings: nothing the rules check for stands out.</p>')
     return f'<section id="findings"><h2>Findings</h2>{body}</section>'
 
 
-def _figure(uri: str | None, alt: str, caption: str = "") -> str:
-    if not uri:
+def _figure(chart: str | None, caption: str = "") -> str:
+    if not chart:
         return ""
     cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
-    return f'<figure><img src="{uri}" alt="{_e(alt)}">{cap}</figure>'
+    return f"<figure>{chart}{cap}</figure>"
 
 
-def _charts(report: dict) -> str:
+def _charts(report: dict, anchors: dict[str, str]) -> str:
     m = report.get("metrics") or {}
     tl = report.get("timeline") or {}
-    cap = ("Kernels coloured by op class, one lane per CUDA stream."
+    cap = ("Kernels coloured by op class, one lane per CUDA stream; hover an op for its name."
            + (" Only the first ops are shown." if tl.get("truncated") else ""))
     figs = [
-        _figure(charts.shares_chart(report), "Kernel time by op class and by precision"),
-        _figure(charts.top_layers_chart(top_layers(report, CHART_LAYERS), *layer_time(report)),
-                f"Top layers by {layer_time(report)[1]}"),
+        _figure(charts.shares_chart(report)),
+        _figure(charts.top_layers_chart(top_layers(report, CHART_LAYERS), *layer_time(report),
+                                        anchors=anchors)),
         _figure(charts.timeline_chart(report.get("timeline")),
-                "Timeline of one representative inference",
                 f"The inference with the median latency. {cap}" if tl else ""),
         _figure(charts.latency_chart(report.get("iterations") or [],
-                                     (m.get("latency") or {}).get("median_ns")),
-                "Latency of every inference"),
+                                     (m.get("latency") or {}).get("median_ns"))),
     ]
     body = "".join(figs) or '<p class="muted">No timing data to chart.</p>'
     return f'<section id="charts"><h2>Charts</h2>{body}</section>'
 
 
+def _row(cells: list[str], columns: list[tuple[str, str]], row_id: str = "") -> str:
+    """A table row; each cell carries its column's header (``data-label``) for the stacked
+    layout of narrow screens."""
+    labelled = [c.replace("<td", f'<td data-label="{_e(h)}"', 1) for c, (h, _) in zip(cells, columns)]
+    return f'<tr{f" id={chr(34)}{row_id}{chr(34)}" if row_id else ""}>{"".join(labelled)}</tr>'
+
+
 def _table(anchor: str, title: str, columns: list[tuple[str, str]], rows: list[str],
            total: int) -> str:
-    """A sortable, filterable table; ``columns`` are (header, "num" or "")."""
+    """A sortable, filterable table; ``columns`` are (header, css class: "num", "name", ...)."""
     head = "".join(f'<th class="{c}" scope="col">{_e(h)}</th>' for h, c in columns)
     sizes = "".join(f'<option value="{n}">{n if n else "all"}</option>' for n in PAGE_SIZES)
     more = (f'<p class="muted">The {len(rows):,} largest of {total:,} are shown; the JSON report '
@@ -192,35 +216,46 @@ def _cell_class(op_class) -> str:
     if not op_class:
         return "<td>-</td>"
     swatch = f'<span class="swatch" style="background:{charts.class_color(str(op_class))}"></span>'
-    return f"<td>{swatch}{_e(op_class)}</td>"
+    return f"<td><span>{swatch}{_e(op_class)}</span></td>"
+
+
+def _shown_layers(report: dict) -> list[dict]:
+    """The layer table's rows: the largest first, at most MAX_TABLE_ROWS."""
+    layers = report.get("layers") or []
+    return sorted(layers, key=lambda r: -(r.get("time_ns") or 0))[:MAX_TABLE_ROWS]
+
+
+def layer_anchors(report: dict) -> dict[str, str]:
+    """Layer name -> the id of its row, for links from findings and charts."""
+    return {r["name"]: f"layer-{i}" for i, r in enumerate(_shown_layers(report), 1)
+            if r.get("name")}
 
 
 def _layers(report: dict) -> str:
-    layers = report.get("layers") or []
-    if not layers:
+    shown = _shown_layers(report)
+    if not shown:
         return ""
-    shown = sorted(layers, key=lambda r: -(r.get("time_ns") or 0))[:MAX_TABLE_ROWS]
     extra = [k for k in ("layer_type", "tactic") if any(r.get(k) for r in shown)]
-    cols = [("#", "num"), ("Layer", ""), ("Time / inference", "num"), ("Total", "num"),
+    cols = [("#", "num rank"), ("Layer", "name"), ("Time / inference", "num"), ("Total", "num"),
             ("Share", "num"), ("Kernels", "num"), ("Class", ""), ("Unit", ""),
-            ("Precision", "")] + [(k.replace("_", " ").capitalize(), "") for k in extra] + \
-        [("Top kernel", "")]
+            ("Precision", "")] + [(k.replace("_", " ").capitalize(), "wrap") for k in extra] + \
+        [("Top kernel", "wrap")]
     rows = []
     for i, r in enumerate(shown, 1):
         per = r.get("time_per_inference_ns")
-        cells = [f'<td class="num" data-v="{i}">{i}</td>',
+        cells = [f'<td class="num rank" data-v="{i}">{i}</td>',
                  f'<td class="name"><code>{_e(r.get("name"))}</code></td>',
                  _cell_num(per, fmt_ns(per)), _cell_num(r.get("time_ns"), fmt_ns(r.get("time_ns"))),
                  _cell_num(r.get("share"), fmt_pct(r.get("share"))),
                  _cell_num(r.get("kernel_count"), str(r.get("kernel_count") or "-")),
                  _cell_class(r.get("op_class")), f"<td>{_e(r.get('unit') or '-')}</td>",
                  f"<td>{_e(r.get('precision') or r.get('engine_precision') or '-')}</td>"]
-        cells += [f'<td class="name">{_e(r.get(k) or "-")}</td>' for k in extra]
+        cells += [f'<td class="wrap">{_e(r.get(k) or "-")}</td>' for k in extra]
         top = r.get("top_kernel")
-        cells.append(f'<td class="name" title="{_e(top or "")}"><code>'
-                     f'{_e(short_name(top, 60) if top else "-")}</code></td>')
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return _table("layers", "Layers", cols, rows, len(layers))
+        cells.append(f'<td class="wrap" title="{_e(top or "")}"><code>'
+                     f'{_e(short_name(top, 90) if top else "-")}</code></td>')
+        rows.append(_row(cells, cols, f"layer-{i}"))
+    return _table("layers", "Layers", cols, rows, len(report.get("layers") or []))
 
 
 def _kernels(report: dict) -> str:
@@ -228,14 +263,14 @@ def _kernels(report: dict) -> str:
     if not kernels:
         return ""
     shown = kernels[:MAX_TABLE_ROWS]
-    cols = [("Kernel", ""), ("Count", "num"), ("Total", "num"), ("Average", "num"),
+    cols = [("Kernel", "name"), ("Count", "num"), ("Total", "num"), ("Average", "num"),
             ("Min", "num"), ("Max", "num"), ("Share", "num"), ("Class", ""), ("Unit", ""),
             ("Precision", "")]
     rows = []
-    for k in shown:
+    for k, short in zip(shown, unique_short_names([k.get("name") or "" for k in shown], 120)):
         name = k.get("name")
-        rows.append("<tr>" + "".join([
-            f'<td class="name" title="{_e(name)}"><code>{_e(short_name(name, 120))}</code></td>',
+        rows.append(_row([
+            f'<td class="name" title="{_e(name)}"><code>{_e(short)}</code></td>',
             _cell_num(k.get("count"), f"{k.get('count') or 0:,}"),
             _cell_num(k.get("time_ns"), fmt_ns(k.get("time_ns"))),
             _cell_num(k.get("avg_ns"), fmt_ns(k.get("avg_ns"))),
@@ -243,7 +278,7 @@ def _kernels(report: dict) -> str:
             _cell_num(k.get("max_ns"), fmt_ns(k.get("max_ns"))),
             _cell_num(k.get("share"), fmt_pct(k.get("share"))),
             _cell_class(k.get("op_class")), f"<td>{_e(k.get('unit') or '-')}</td>",
-            f"<td>{_e(k.get('precision') or '-')}</td>"]) + "</tr>")
+            f"<td>{_e(k.get('precision') or '-')}</td>"], cols))
     return _table("kernels", "Kernels", cols, rows, len(kernels))
 
 
@@ -277,9 +312,10 @@ def render(report: dict) -> str:
     """The report as one self-contained HTML page."""
     script = _asset("report.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    csp = (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    csp = (f"default-src 'none'; style-src 'unsafe-inline'; "
            f"script-src 'sha256-{digest}'")
     tool = report.get("tool") or {}
+    anchors = layer_anchors(report)
     return "".join([
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
@@ -288,7 +324,8 @@ def render(report: dict) -> str:
         f"<title>trtprof report{_e(' - ' + report['gpu']['name']) if (report.get('gpu') or {}).get('name') else ''}</title>",
         f"<style>{_asset('report.css')}</style></head><body>",
         _header(report), _nav(report), "<main>", _kpis(report), _summary(report),
-        _findings(report), _charts(report), _layers(report), _kernels(report), _inputs(report),
+        _findings(report, anchors), _charts(report, anchors), _layers(report), _kernels(report),
+        _inputs(report),
         f"<footer>Made by {_e(tool.get('name', 'trtprof'))} {_e(tool.get('version', ''))}, "
         f"report schema {_e(report.get('schema_version'))}.</footer></main>",
         f"<script>{script}</script></body></html>\n",

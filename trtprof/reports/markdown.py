@@ -5,18 +5,18 @@ Every name and text from the inputs goes through ``trtprof.reports.md`` (code sp
 
 from __future__ import annotations
 
-from trtprof.reports.common import (finding_stake, fit, fmt_ns, fmt_pct, gemm_verdict, headline,
-                                    layer_time, short_name, top_layers)
-from trtprof.reports.md import code, escape
+from trtprof.reports.common import (finding_stake, fmt_ns, fmt_pct, gemm_verdict, headline,
+                                    layer_time, top_layers, unique_layer_names,
+                                    unique_short_names)
+from trtprof.reports.md import code, escape, link, name_list
 from trtprof.reports.md import prose as _prose
 
 MARKER = "<!-- trtprof-report -->"
 SEVERITY_BADGE = {"high": "🔴 high", "medium": "🟠 medium", "low": "🟡 low", "info": "🔵 info"}
 
 
-
 def _headline(report: dict) -> list[str]:
-    lines = ["| | |", "|---|---|"]
+    lines = ["| Metric | Value |", "|---|---|"]
     for label, value in headline(report):
         lines.append(f"| **{escape(label)}** | {escape(value)} |")
     return lines
@@ -33,12 +33,8 @@ def _finding(report: dict, i: int, f: dict) -> list[str]:
              f"   {_prose(f.get('message', ''), names)}"]
     if f.get("recommendation"):
         lines += ["", f"   *Fix:* {_prose(f['recommendation'], names)}"]
-    layers = f.get("layers") or []
-    if layers:
-        shown = ", ".join(code(n) for n in layers[:5])
-        more = f" and {len(layers) - 5} more" if len(layers) > 5 else ""
-        lines += ["", f"   Layers: {shown}{more}"]
-    return lines + [""]
+    layers = name_list("Layers", f.get("layers") or [], indent="   ")
+    return lines + ([""] + layers if layers else []) + [""]
 
 
 def _details(summary: str, body: list[str]) -> list[str]:
@@ -50,9 +46,10 @@ def _layer_table(report: dict, top: int) -> list[str]:
     key, label = layer_time(report)
     lines = [f"| layer | {label} | share | kernels | class | unit | precision |",
              "|---|--:|--:|--:|---|---|---|"]
-    for layer in top_layers(report, top):
+    layers = top_layers(report, top)
+    for layer, name in zip(layers, unique_layer_names([la["name"] for la in layers], 100)):
         lines.append("| " + " | ".join([
-            code(fit(layer["name"], 100), table=True),
+            code(name, table=True),
             fmt_ns(layer.get(key)), fmt_pct(layer.get("share")),
             str(layer.get("kernel_count") or "-"), escape(layer.get("op_class") or "-"),
             escape(layer.get("unit") or "-"),
@@ -64,9 +61,10 @@ def _layer_table(report: dict, top: int) -> list[str]:
 def _kernel_table(report: dict, top: int) -> list[str]:
     lines = ["| kernel | count | total | share | class | unit | precision |",
              "|---|--:|--:|--:|---|---|---|"]
-    for k in (report.get("kernels") or [])[:top]:
+    kernels = (report.get("kernels") or [])[:top]
+    for k, name in zip(kernels, unique_short_names([k["name"] for k in kernels], 100)):
         lines.append("| " + " | ".join([
-            code(short_name(k["name"], 100), table=True), f"{k.get('count', 0):,}",
+            code(name, table=True), f"{k.get('count', 0):,}",
             fmt_ns(k.get("time_ns")), fmt_pct(k.get("share")),
             escape(k.get("op_class") or "-"), escape(k.get("unit") or "-"),
             escape(k.get("precision") or "-"),
@@ -86,10 +84,13 @@ def _inputs(report: dict) -> list[str]:
     return lines
 
 
-def render(report: dict, *, top: int = 10) -> str:
-    """The report as GitHub-flavoured markdown."""
+def render(report: dict, *, top: int = 10, report_url: str | None = None) -> str:
+    """The report as GitHub-flavoured markdown; ``report_url``: a link to the full report
+    (e.g. the CI artifact with the HTML)."""
     gpu = (report.get("gpu") or {}).get("name")
     out = [MARKER, f"### trtprof report{': ' + escape(gpu) if gpu else ''}", ""]
+    if report_url:
+        out += [f"📄 {link('Full report', report_url)}", ""]
     verdict = gemm_verdict(report)
     if verdict:
         icon = "⚠️" if "below" in verdict else "✅"

@@ -56,6 +56,8 @@ def escape(text) -> str:
 
 
 _OUR_CODE = re.compile(r"`([^`\n]+)`")
+# Command-line flags in our own words (``--fp16``, ``--layerPrecisions=<layer>:int8``): code.
+FLAG = re.compile(r"(?<![\w`-])--[A-Za-z][\w-]*(?:=[^\s,;()`]*[^\s,;().`])?")
 
 
 def _spans(text: str, pattern: re.Pattern[str], between) -> str:
@@ -71,8 +73,16 @@ def _spans(text: str, pattern: re.Pattern[str], between) -> str:
 
 
 def _words(text: str) -> str:
-    """Our own words: escaped, with the commands they quote in backticks as code spans."""
-    return _spans(text, _OUR_CODE, escape)
+    """Our own words: escaped, with the commands they quote in backticks and the flags they
+    name as code spans."""
+    return _spans(text, _OUR_CODE, lambda part: _spans(part, FLAG, escape))
+
+
+def link(label: str, url: str) -> str:
+    """A link to ``url`` (http/https only: a report URL is given by the user, not the input)."""
+    if not re.match(r"https?://[^\s<>()]+$", url):
+        return escape(f"{label}: {url}")
+    return f"[{escape(label)}]({url})"
 
 
 def prose(text, names: list[str]) -> str:
@@ -83,3 +93,24 @@ def prose(text, names: list[str]) -> str:
     if not names:
         return _words(text)
     return _spans(text, re.compile("|".join(re.escape(one_line(n)) for n in names)), _words)
+
+
+INLINE_NAMES = 3       # a list's first names inline, the rest folded away
+MAX_FOLDED = 50        # and at most this many in the fold (the JSON/HTML report has them all)
+
+
+def name_list(label: str, names: list[str], indent: str = "", width: int | None = None
+              ) -> list[str]:
+    """``label: a, b, c`` then the other names in a ``<details>`` fold, as markdown lines
+    (``indent``: to sit inside a list item). A wall of code spans would bury the comment."""
+    if not names:
+        return []
+    lines = [f"{indent}{label}: " + ", ".join(code(n, width) for n in names[:INLINE_NAMES])]
+    rest = names[INLINE_NAMES:]
+    if rest:
+        items = [f"{indent}- {code(n, width)}" for n in rest[:MAX_FOLDED]]
+        if len(rest) > MAX_FOLDED:
+            items.append(f"{indent}- and {len(rest) - MAX_FOLDED:,} more")
+        lines += ["", f"{indent}<details><summary>{len(rest):,} more</summary>", "", *items,
+                  "", f"{indent}</details>"]
+    return lines

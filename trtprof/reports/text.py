@@ -9,8 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from trtprof.reports.common import (finding_stake, fit, fmt_ns, fmt_pct, gemm_verdict, headline,
-                                    layer_time, short_name, top_layers)
+from trtprof.reports.common import (finding_stake, fmt_ns, fmt_pct, gemm_verdict, headline,
+                                    layer_time, stake_unit, top_layers, unique_layer_names,
+                                    unique_short_names)
 
 SEVERITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 WIDTH = 100
@@ -36,8 +37,9 @@ def _findings(report: dict, top: int, width: int) -> Table | Text:
     t.add_column("finding", overflow="fold")
     if column:
         t.add_column("at stake", justify="right")
+    unit = stake_unit(report, findings[:top])      # one unit down the column
     for f in findings[:top]:
-        stake = finding_stake(report, f)
+        stake = finding_stake(report, f, unit if column else None)
         body = Text(f["title"], style="bold")
         if stake and not column:
             body.append("\nat stake: " + ", ".join(stake), style="dim")
@@ -70,24 +72,28 @@ def _layers(report: dict, top: int, width: int) -> Table:
         t.add_column(head, justify="right" if head in ("share", "kernels") else "left",
                      no_wrap=True)
     name_width = max(24, width - (62 if width >= 100 else 40))
-    for layer in top_layers(report, top):
-        t.add_row(Text(fit(layer["name"], name_width)), fmt_ns(layer.get(key)),
+    layers = top_layers(report, top)
+    for layer, name in zip(layers, unique_layer_names([la["name"] for la in layers], name_width)):
+        t.add_row(Text(name), fmt_ns(layer.get(key)),
                   *(cell(layer, key) for _head, cell in shown))
     return t
 
 
 def _kernels(report: dict, top: int, width: int) -> Table:
+    wide = width >= 100           # narrow terminals drop the unit column for the name
     t = Table(box=None, header_style="bold", pad_edge=False)
     t.add_column("kernel", overflow="fold", ratio=1)
-    t.add_column("count", justify="right", no_wrap=True)
-    t.add_column("total", justify="right", no_wrap=True)
-    t.add_column("share", justify="right", no_wrap=True)
-    t.add_column("class", no_wrap=True)
-    t.add_column("unit", no_wrap=True)
-    t.add_column("prec", no_wrap=True)
-    for k in (report.get("kernels") or [])[:top]:
-        t.add_row(Text(short_name(k["name"], max(20, width - 58))), str(k["count"]), fmt_ns(k["time_ns"]),
-                  fmt_pct(k.get("share")), k["op_class"], k["unit"], k["precision"])
+    for head in ("count", "total", "share"):
+        t.add_column(head, justify="right", no_wrap=True)
+    for head in ("class", "unit", "prec") if wide else ("class", "prec"):
+        t.add_column(head, no_wrap=True)
+    kernels = (report.get("kernels") or [])[:top]
+    names = unique_short_names([k["name"] for k in kernels], max(20, width - (58 if wide else 45)))
+    for k, name in zip(kernels, names):
+        cells = [k["op_class"], k["unit"], k["precision"]] if wide else [k["op_class"],
+                                                                        k["precision"]]
+        t.add_row(Text(name), f"{k['count']:,}", fmt_ns(k["time_ns"]), fmt_pct(k.get("share")),
+                  *cells)
     return t
 
 

@@ -148,8 +148,8 @@ class Unstable:
 def _unstable_words(r: Unstable, w: Words) -> Finding:
     spread = (f"GPU compute min {fmt_ns(r.min_ns)}, median {fmt_ns(r.median_ns)}, max "
               f"{fmt_ns(r.max_ns)} per inference")
-    clocks = ("sudo jetson_clocks (and a fixed nvpmodel mode)" if r.jetson else
-              "sudo nvidia-smi --lock-gpu-clocks=<base clock>")
+    clocks = ("`sudo jetson_clocks` (and a fixed nvpmodel mode)" if r.jetson else
+              "`sudo nvidia-smi --lock-gpu-clocks=<base clock>`")
     return Finding(
         kind="unstable_timing", severity=r.severity,
         title=f"GPU compute time is unstable (coefficient of variation {pct(r.cv)})",

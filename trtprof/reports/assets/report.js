@@ -60,8 +60,29 @@
     next.addEventListener("click", function () { page++; draw(); });
     box.querySelector(".controls").hidden = false;
     draw();
+    // A link to a row (#layer-3, from a finding or a chart) shows the page that holds it.
+    return function reveal(row) {
+      var i = rows.indexOf(row);
+      if (i < 0) return false;
+      search.value = "";
+      draw();
+      var n = parseInt(size.value, 10) || visible.length;
+      page = Math.floor(visible.indexOf(i) / n);
+      draw();
+      rows.forEach(function (r) { r.classList.remove("hit"); });
+      row.classList.add("hit");
+      row.scrollIntoView({block: "center"});
+      return true;
+    };
   }
-  Array.prototype.forEach.call(document.querySelectorAll(".tablebox"), setup);
+  var reveals = Array.prototype.map.call(document.querySelectorAll(".tablebox"), setup);
+  function follow() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var row = id && document.getElementById(id);
+    if (row && row.tagName === "TR") reveals.some(function (r) { return r(row); });
+  }
+  window.addEventListener("hashchange", follow);
+  follow();
   // Marks a page whose script ran to the end: the browser tests look for it.
   document.documentElement.setAttribute("data-ready", "1");
 })();
