@@ -176,7 +176,7 @@ def _action_gate(tmp_path, baseline: bool):
             RENDERERS["json"].render(analyze([str(SAMPLES / "clean_fp16.sqlite")])))
     out = tmp_path / "github_output"
     env = {**os.environ, "GITHUB_OUTPUT": str(out), "REPORT_URL": "https://example.com/a/1",
-           "REQUIRE": "any"}
+           "REQUIRE": "any", "GITHUB_EVENT_NAME": "pull_request"}
     res = subprocess.run([sys.executable, "-m", "trtprof.cli.action_gate"], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr

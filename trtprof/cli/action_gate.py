@@ -21,13 +21,17 @@ WORK = Path(".trtprof")
 BASELINE = Path(".trtprof-baseline/baseline.json")
 
 
-def no_baseline_comment(head: Path, report_url: str | None) -> str:
+def no_baseline_comment(head: Path, report_url: str | None, event: str | None) -> str:
     from trtprof.reports import compare_markdown, markdown
     report = json.loads(head.read_text(encoding="utf-8"))
     body = markdown.render(report, report_url=report_url)
     lines = body.split("\n")
-    note = ("> **No baseline yet**: the default branch has not saved a trtprof report (or it "
-            "expired), so nothing was gated. The analysis of this run follows.")
+    if event == "pull_request":
+        note = ("> **No baseline yet**: the default branch has not saved a trtprof report (or "
+                "it expired), so nothing was gated. The analysis of this run follows.")
+    else:
+        note = ("> Not a pull request: nothing to gate. On the default branch this report "
+                "becomes the baseline.")
     return "\n".join([compare_markdown.MARKER, note, "", *lines[1:]])
 
 
@@ -36,7 +40,8 @@ def gate(env: dict[str, str]) -> tuple[str, int, str]:
     report_url = env.get("REPORT_URL") or None
     head = WORK / "head.json"
     if not BASELINE.is_file():
-        return "no baseline", 0, no_baseline_comment(head, report_url)
+        return "no baseline", 0, no_baseline_comment(head, report_url,
+                                                     env.get("GITHUB_EVENT_NAME"))
     from trtprof.cli.compare import run_gate
     from trtprof.reports.compare_markdown import render_gate
     comparison, result = run_gate(str(BASELINE), str(head), env.get("CONFIG") or None,
