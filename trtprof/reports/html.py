@@ -189,7 +189,8 @@ def _row(cells: list[str], columns: list[tuple[str, str]], row_id: str = "") -> 
     """A table row; each cell carries its column's header (``data-label``) for the stacked
     layout of narrow screens."""
     labelled = [c.replace("<td", f'<td data-label="{_e(h)}"', 1) for c, (h, _) in zip(cells, columns)]
-    return f'<tr{f" id={chr(34)}{row_id}{chr(34)}" if row_id else ""}>{"".join(labelled)}</tr>'
+    attr = f' id="{_e(row_id)}"' if row_id else ""
+    return f"<tr{attr}>{''.join(labelled)}</tr>"
 
 
 def _table(anchor: str, title: str, columns: list[tuple[str, str]], rows: list[str],
