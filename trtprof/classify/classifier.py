@@ -34,7 +34,7 @@ class KernelClass:
     @property
     def op_known(self) -> bool:
         """True when a rule (not the fallback) chose op_class."""
-        return len(self.rules) > 2 and self.rules[2] != OP_DEFAULT and self.op_class != UNKNOWN
+        return len(self.rules) > 2 and self.rules[2] != OP_DEFAULT
 
 
 # --------------------------------------------------------------------------- normalising
@@ -270,3 +270,13 @@ def refine(kc: KernelClass, *, tactic_name: str | None = None, layer_precision: 
         unit, rules[0], reasons[0] = "cuda_core", "unit.non_mma_op", f"op_class {op} never uses MMA"
     return replace(kc, unit=unit, precision=prec, op_class=op, rules=tuple(rules),
                    reasons=tuple(reasons))
+
+
+def plugin_unit(plugin_type: str) -> str:
+    """Unit of a plugin layer from its PluginType (engine JSON ``PluginType``, e.g.
+    ``InstanceNormalization_TRT``): CUDA cores when the type names a class that never uses MMA;
+    ``unknown`` for a plugin of any other kind (it may run a GEMM or attention)."""
+    kc = classify(plugin_type)
+    if kc.unit != UNKNOWN:
+        return kc.unit
+    return "cuda_core" if kc.op_known and kc.op_class in kr.NON_MMA_OPS else UNKNOWN

@@ -402,6 +402,10 @@ MEMCPY_RULES: list[Rule] = [
 ]
 
 # --------------------------------------------------------------------------- unit
+# TensorRT detection plugins: box decoding, anchors, NMS, RoI sampling (op_class plugin).
+BOX_PLUGINS = (r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
+               r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI")
+
 UNIT_RULES: list[Rule] = [
     # 1. CUDA-core markers win.
     R("unit.inductor_kind", r"^triton_(?:poi|red|per)_", "cuda_core",
@@ -446,6 +450,9 @@ UNIT_RULES: list[Rule] = [
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
+    R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
+      "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
+      "index: no MMA (a plugin of unknown kind stays unknown)"),
     R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm",
       "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
 ]
@@ -455,9 +462,12 @@ LAUNCHER_HEAD = re.compile(r"(?:^|::)(?:\w*elementwise_kernel\w*|elementwise_ker
                            r"kernelPointwiseApply\d*|EigenMetaKernel|[Kk]ernel\d*|device_kernel|"
                            r"\w*_grid_stride_kernel)$")
 # Unit rule applied after op_class: these classes never use MMA instructions.
+# 'plugin' is not here: a plugin of unknown kind may run anything (GEMM and attention plugins
+# exist); the detection plugins get their unit from unit.box_plugins. 'other' counts only when a
+# rule chose it (index helpers, offsets, loss), never the op.default fallback.
 NON_MMA_OPS = frozenset({"reformat", "permutation", "pointwise", "normalization", "reduction",
-                         "pooling", "resize", "quantize", "gather_scatter", "plugin",
-                         "communication", "memset", "other"})
+                         "pooling", "resize", "quantize", "gather_scatter", "communication",
+                         "memset", "other"})
 
 # --------------------------------------------------------------------------- precision
 PRECISION_RULES: list[Rule] = [
@@ -575,8 +585,7 @@ OP_RULES: list[Rule] = [
     R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq|(?<![a-z])quant(?![a-z])",
       "quantize",
       "quantize/dequantize kernel"),
-    R("op.plugin", r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
-      r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI", "plugin",
+    R("op.plugin", BOX_PLUGINS, "plugin",
       "TensorRT plugin kernel (NMS, crop-and-resize, RoIAlign, proposals)"),
     R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic", "resize",
       "resize/upsample kernel (nearest-neighbour, bilinear, bicubic sampling)"),
@@ -608,9 +617,19 @@ OP_RULES: list[Rule] = [
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
 ]
 
+# --------------------------------------------------------------------------- vocabulary
+# The words the classifier prints (docs/KERNEL_CLASSES.md, ../shared/kernels/README.md).
+UNITS = frozenset({"tensor_core", "cuda_core", "none", "unknown"})
+PRECISION_WORDS = frozenset({"fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4",
+                             "mixed", "none", "unknown"})
+OP_CLASSES = frozenset({"gemm", "convolution", "attention", "reformat", "permutation", "pointwise",
+                        "normalization", "reduction", "pooling", "resize", "quantize",
+                        "gather_scatter", "memcpy", "memset", "plugin", "communication", "other"})
+
 # --------------------------------------------------------------------------- conflicts
 # Pairs of rules whose readings exclude each other. When the first decides and the second also
 # reads a different definite value, the field is unknown (classifier._decide), with both reasons.
+# Only unit and precision rules: op_class has no unknown (its can't-tell answer is op.default).
 CONFLICTS: list[Conflict] = [
     Conflict("unit.ffma", "unit.mma_token",
              "an FFMA (CUDA-core) marker and an MMA instruction token in one name"),
