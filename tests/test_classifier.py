@@ -194,6 +194,12 @@ GRAMMAR = [
     ("fmhaSm100aKernel_QkvE4m3OFp16H256SlidingP16", "tensor_core", "fp8", "attention"),
     ("bmm_MxE2m1_MxE2m1MxE2m1_Fp32_t128x64x256_s3_sm100f", "tensor_core", "fp4", "gemm"),
     ("_gather_rows_f16", "cuda_core", "fp16", "gather_scatter"),
+    ("cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_e4m3_knob_5_64x128x128_4x1x1_kernel0_0",
+     "tensor_core", "fp8", "attention"),
+    ("cutlass3x_sm100_bstensorop_s128x128x64gemm_ue8m0xe4m3_ue8m0xe4m3_f32_bf16_bf16_128x128x128_2x1x1_0_tnn_align16_2sm",
+     "tensor_core", "fp8", "gemm"),
+    ("cutlass3x_sm90_tensorop_s64x128x16fprop_optimized_f16_f16_f32_f16_f16_128x128x64_1x1x1_0_nhwc_align8",
+     "tensor_core", "fp16", "convolution"),
     ("void batched_NMS_kernel<float>(int, float const*)", "cuda_core", "fp32", "plugin"),
     # copies
     ("[CUDA memcpy HtoD]", "none", "none", "memcpy"),

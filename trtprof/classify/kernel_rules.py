@@ -427,7 +427,7 @@ UNIT_RULES: list[Rule] = [
       "legacy cuBLAS/cuDNN name without an MMA shape (sgemm, hcudnn, icudnn int8x4 DP4A, gcgemm)"),
     # 2. Tensor Core evidence.
     R("unit.mma_token", r"tensor\d+x\d+x\d+|sptensor|warpgroupsize|gmmastage|cgasize|"
-      r"(?i:[hiw]mma|[hiw]?gmma|tcgen05|tiledmma|mmaatom)|(?<![A-Za-z])tensorop|"
+      r"(?i:[hiw]mma|[hiw]?gmma|tcgen05|tiledmma|mmaatom)|(?<![A-Za-z])(?:bs)?tensorop|"
       r"(?:OpClass|Mma|Wmma|Iterator)TensorOp|TensorOp(?:Multiplicand|Policy)",
       "tensor_core",
       "MMA instruction token (tensorMxNxK, hmma/imma/wmma, gmma, warpgroupsize, CUTLASS tensorop "
@@ -480,8 +480,10 @@ PRECISION_RULES: list[Rule] = [
       "xmma/cask type block: the third token is the math (MMA input) type"),
     R("prec.hmma_first_layer", rf"_(?P<dt>{_T}){_T}{_T}_", first_group_dtype,
       "first-layer hmma kernel '<in><filter><acc>' block: the input type"),
-    R("prec.cutlass3x", rf"cutlass3x_\w*?gemm_(?P<a>{_T})_(?P<b>{_T})_", cutlass3x_types,
-      "CUTLASS 3.x element tokens after 'gemm': A and B operand types"),
+    R("prec.cutlass3x", rf"cutlass3x_\w*?(?:gemm|fprop|dgrad|wgrad)_(?:ue\dm\dx)?(?P<a>{_T})_"
+      rf"(?:ue\dm\dx)?(?P<b>{_T})_", cutlass3x_types,
+      "CUTLASS 3.x element tokens after the op: A and B operand types (a block-scaled operand "
+      "'ue4m3xe2m1' is E2M1 data with UE4M3 scale factors)"),
     R("prec.legacy_imma", r"(?:^|_)i(?:8816|16832|8832|\d+x\d+x\d+)(?:gemm|cudnn|fprop|dgrad|wgrad)",
       "int8", "integer MMA shape (i8816, i16832) = INT8 Tensor Core math"),
     R("prec.legacy_io_token", r"^(?=.*(?:^|_)[hsi](?:884|1688|16816|8816|16832|1684|161616|\d+x\d+x\d+)"
@@ -512,7 +514,8 @@ PRECISION_RULES: list[Rule] = [
       "FlashInfer kernel traits: the Q and KV element types follow the PosEncodingMode"),
     R("prec.fa3_element", r"FlashAttn\w*Sm\d+|CollectiveMainloopFwdSm\d+", fa3_element,
       "FlashAttention-3 template: the first element type is the Q/K/V operand type"),
-    R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|attention|attn", attention_tokens,
+    R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|"
+      r"attention|attn|_sdpa_", attention_tokens,
       "attention names spell their operand types"),
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
     R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
