@@ -1,7 +1,9 @@
 """Kernel name -> (unit, precision, op_class), decided by the ordered rule tables in kernel_rules.
 
 Each field is settled by the first rule of its table that matches; the ids of the deciding rules
-travel with the result so ``explain`` (and ``trtprof classify --explain``) can say why. Names are
+travel with the result so ``explain`` (and ``trtprof classify --explain``) can say why. Two rules
+declared to exclude each other (``kernel_rules.CONFLICTS``) that both match give ``unknown`` with
+both reasons. op_class is read from the kernel's own identifier before its template arguments. Names are
 normalised first: trailing "..."/"…" (truncation), a leading ``void``, and mangled (``_Z...``) names
 are turned into readable identifier text. Unknown is an answer: a wrong guess is worse.
 """

@@ -6,7 +6,10 @@ literal vocabulary word or a small named function ``(match, text) -> str | None`
 value out of the name (None = "this rule cannot tell after all; keep looking").
 
 To extend: add a ``R(...)`` row at the right priority, with the reason in plain words, and a grammar
-test in tests/test_classifier.py with a name the rule must generalise to.
+test in tests/test_classifier.py with a name the rule must generalise to. When two rules read one
+name in ways that exclude each other and neither position in the name settles it, declare the pair
+in ``CONFLICTS`` (the answer is then ``unknown``) instead of trusting the order. Values are the
+words of docs/KERNEL_CLASSES.md (``UNITS``, ``PRECISION_WORDS``, ``OP_CLASSES``).
 """
 
 from __future__ import annotations
@@ -250,6 +253,12 @@ def inductor_kind(m: re.Match[str], text: str) -> str:
     return "normalization" if _INDUCTOR_NORM.search(text) else "reduction"
 
 
+# The conversion must be the whole right-hand side: TensorAssignOp<TensorMap<..>, TensorConversionOp<..>>.
+_EIGEN_CAST = re.compile(r"TensorAssignOp<(?:Eigen::)?TensorMap<[^<>]*<[^<>]*>[^<>]*>\s*,\s*"
+                         r"(?:Eigen::)?TensorConversionOp<\s*([\w: ]+?)\s*,\s*(?:Eigen::)?TensorMap<"
+                         r"(?:Eigen::)?Tensor<\s*([\w: ]+?)(?:\s+const)?\s*,")
+
+
 # Eigen expression ops (``Tensor<Name>Op<``) that are not the assignment or a view.
 _EIGEN_OP = re.compile(r"Tensor(\w+?)Op<")
 _EIGEN_VIEWS = frozenset({"Assign", "EvalTo", "ForcedEval", "Reshaping", "Layout", "Ref"})
@@ -278,16 +287,12 @@ def eigen_op(_m: re.Match[str], text: str) -> tuple[str, str, str] | None:
     if not ops:
         return None
     outer = _EIGEN_OUTER.get(ops[0])
+    if ops[0] == "Conversion" and not _EIGEN_CAST.search(text):
+        outer = None    # a cast of a computed expression: the expression is the work
     if outer:
         return outer, "op.eigen.outer", f"outermost Eigen expression op Tensor{ops[0]}Op: {outer}"
     return ("pointwise", "op.eigen.pointwise",
             f"outermost Eigen expression op Tensor{ops[0]}Op: coefficient-wise (pointwise)")
-
-
-# The conversion must be the whole right-hand side: TensorAssignOp<TensorMap<..>, TensorConversionOp<..>>.
-_EIGEN_CAST = re.compile(r"TensorAssignOp<(?:Eigen::)?TensorMap<[^<>]*<[^<>]*>[^<>]*>\s*,\s*"
-                         r"(?:Eigen::)?TensorConversionOp<\s*([\w: ]+?)\s*,\s*(?:Eigen::)?TensorMap<"
-                         r"(?:Eigen::)?Tensor<\s*([\w: ]+?)(?:\s+const)?\s*,")
 
 
 def eigen_cast(m: re.Match[str], _text: str) -> str | None:
