@@ -13,7 +13,7 @@ import pytest
 from trtprof.classify import kernel_rules
 from trtprof.classify.classifier import KernelClass, classify, classify_names, explain, normalize, refine
 
-from conftest import SHARED
+from conftest import REPO as ROOT_DIR, SHARED
 LABELS = SHARED / "kernels" / "labels.csv"
 
 # (name, unit, precision, op_class). Most names are invented variants (new tile sizes, arch
@@ -142,6 +142,65 @@ GRAMMAR = [
      "cuda_core", "fp16", "reformat"),      # the third type is the scale type, not data
     ("void cudnn::engines_precompiled::nchwToNhwcKernel<float, __nv_bfloat16, float, false, true, (cudnnKernelDataType_t)0>(cudnn::engines_precompiled::nchw2nhwc_params_t<float>, float const*, __nv_bfloat16*)",
      "cuda_core", "mixed", "reformat"),
+    # issue #17: invented names of the families mined from public traces
+    # Inductor: the kind decides; its fused-op list names neighbours
+    ("triton_poi_fused_cat_slice_transpose_unsqueeze_7", "cuda_core", "unknown", "pointwise"),
+    ("triton_poi_fused__scaled_dot_product_flash_attention_view_3", "cuda_core", "unknown", "pointwise"),
+    ("triton_red_fused_add_native_layer_norm_12", "cuda_core", "unknown", "normalization"),
+    ("triton_per_fused__to_copy_mean_mul_pow_rsqrt_transpose_4", "cuda_core", "unknown", "normalization"),
+    ("triton_red_fused_amax_sum_transpose_6", "cuda_core", "unknown", "reduction"),
+    # Eigen expression trees
+    ("void Eigen::internal::EigenMetaKernel<Eigen::TensorEvaluator<Eigen::TensorAssignOp<Eigen::TensorMap<Eigen::Tensor<float, 2, 1, long>, 16, Eigen::MakePointer>, Eigen::TensorCwiseBinaryOp<Eigen::internal::scalar_quotient_op<float const, float const>, Eigen::TensorMap<Eigen::Tensor<float const, 2, 1, long>, 16, Eigen::MakePointer> const, Eigen::TensorMap<Eigen::Tensor<float const, 2, 1, long>, 16, Eigen::MakePointer> const> const> const, Eigen::GpuDevice>, long>(Eigen::TensorEvaluator<...>, long)",
+     "cuda_core", "fp32", "pointwise"),
+    ("void Eigen::internal::EigenMetaKernel<Eigen::TensorEvaluator<Eigen::TensorAssignOp<Eigen::TensorMap<Eigen::Tensor<Eigen::half, 1, 1, long>, 16, Eigen::MakePointer>, Eigen::TensorConversionOp<Eigen::half, Eigen::TensorMap<Eigen::Tensor<float const, 1, 1, long>, 16, Eigen::MakePointer> const> const> const, Eigen::GpuDevice>, long>(Eigen::TensorEvaluator<...>, long)",
+     "cuda_core", "mixed", "reformat"),     # a cast
+    ("void Eigen::internal::EigenMetaKernel<Eigen::TensorEvaluator<Eigen::TensorAssignOp<Eigen::TensorMap<Eigen::Tensor<float, 3, 1, int>, 16, Eigen::MakePointer>, Eigen::TensorSlicingOp<Eigen::DSizes<int, 3> const, Eigen::DSizes<int, 3> const, Eigen::TensorMap<Eigen::Tensor<float const, 3, 1, int>, 16, Eigen::MakePointer> const> const> const, Eigen::GpuDevice>, int>(Eigen::TensorEvaluator<...>, int)",
+     "cuda_core", "fp32", "gather_scatter"),
+    ("void Eigen::internal::EigenMetaKernel<Eigen::TensorEvaluator<Eigen::TensorAssignOp<Eigen::TensorMap<Eigen::Tensor<float, 1, 1, int>, 16, Eigen::MakePointer>, Eigen::TensorReductionOp<Eigen::internal::MaxReducer<float>, Eigen::IndexList<Eigen::type2index<1l> > const, Eigen::TensorMap<Eigen::Tensor<float const, 2, 1, int>, 16, Eigen::MakePointer> const> const> const, Eigen::GpuDevice>, int>(Eigen::TensorEvaluator<...>, int)",
+     "cuda_core", "fp32", "reduction"),     # IndexList is a type, not an index op
+    ("void Eigen::internal::EigenMetaKernel<Eigen::TensorEvaluator<Eigen::TensorAssignOp<Eigen::TensorMap<Eigen::Tensor<float, 4, 1, int>, 16, Eigen::MakePointer>, Eigen::TensorShufflingOp<Eigen::array<int, 4ul> const, Eigen::TensorMap<Eigen::Tensor<float const, 4, 1, int>, 16, Eigen::MakePointer> const> const> const, Eigen::GpuDevice>, int>(Eigen::TensorEvaluator<...>, int)",
+     "cuda_core", "fp32", "permutation"),
+    # the kernel's own identifier before words in its arguments
+    ("void tensorflow::functor::ColumnReduceSimpleKernel<float const*, float*, cub::Max>(float const*, float*, int, int, int, cub::Max)",
+     "cuda_core", "fp32", "reduction"),
+    ("void reduce_2Block_kernel<float, 256, 5, cublasGemvTensorStridedBatched<float>, cublasGemvTensorStridedBatched<float const> >(float const*, int)",
+     "cuda_core", "fp32", "reduction"),
+    ("void op_generic_tensor_kernel<(int)2, __half, float, __half, (int)128, (cudnnGenericOp_t)1, (cudnnNanPropagation_t)0, (int)0>(cudnnTensorStruct, __half*, reducedDivisorArray, int)",
+     "cuda_core", "fp16", "pointwise"),     # 'reducedDivisorArray' is a parameter type
+    ("void cub::DeviceSegmentedReduceKernel<cub::DeviceReducePolicy<float, int, cub::Max>::Policy600, float const*, float*>(float const*, float*, int)",
+     "cuda_core", "fp32", "reduction"),
+    ("void tensorflow::BiasGradNHWC_Naive<Eigen::half>(int, Eigen::half const*, Eigen::half*, int)",
+     "cuda_core", "fp16", "reduction"),
+    ("void tensorflow::BiasNHWCKernel<double>(int, double const*, double const*, double*, int)",
+     "cuda_core", "fp64", "pointwise"),
+    ("MulTensorOpWithScalar2d", "cuda_core", "unknown", "pointwise"),  # 'TensorOp' inside a word
+    ("void at::native::vectorized_elementwise_kernel<4, at::native::(anonymous namespace)::masked_fill_kernel(at::TensorIterator&, c10::Scalar const&)::{lambda()#1}::operator()() const::{lambda()#5}::operator()() const::{lambda(c10::Half, bool)#1}, std::array<char*, 3ul> >(int)",
+     "cuda_core", "fp16", "gather_scatter"),
+    ("void at::native::vectorized_elementwise_kernel<4, at::native::float16tobfloat16_copy_kernel_cuda(at::TensorIteratorBase&)::{lambda(c10::Half)#1}, std::array<char*, 2ul> >(int)",
+     "cuda_core", "mixed", "reformat"),
+    ("void upsample_nearest_neighbour_3d_kernel<c10::Half>(int, c10::Half const*)", "cuda_core", "fp16", "resize"),
+    ("void vllm::per_token_group_quant_kernel<c10::BFloat16, c10::Float8_e4m3fn>(c10::BFloat16 const*)",
+     "cuda_core", "bf16", "quantize"),
+    ("moe_align_memset_kernel", "cuda_core", "unknown", "memset"),
+    ("fermiDgemm_v2_kernel_val", "cuda_core", "unknown", "gemm"),
+    # type tokens read by grammar
+    ("_ZN4vllm15rms_norm_kernelIDF16bLi128EEEvPT_PKS1_fii", "cuda_core", "bf16", "normalization"),
+    ("_Z15gelu_fwd_kernelIDF16_EvPT_PKS0_i", "cuda_core", "fp16", "pointwise"),
+    ("void silu_and_mul_kernel<__nv_bfloat162>(__nv_bfloat162*, __nv_bfloat162 const*, int)", "cuda_core", "bf16", "pointwise"),
+    ("_matmul_ogs_TN_fp8xbf16_64x128x64x1", "unknown", "mixed", "gemm"),
+    ("_matmul_NN_f16xf16_128x64x32x1", "unknown", "fp16", "gemm"),
+    ("fmhaSm90Kernel_QE4m3KvE2m1OBfloat16H128PagedKvCausalP32", "tensor_core", "mixed", "attention"),
+    ("fmhaSm100fKernel_QkvBfloat16OBfloat16H64DenseP32", "tensor_core", "bf16", "attention"),
+    ("fmhaSm100aKernel_QkvE4m3OFp16H256SlidingP16", "tensor_core", "fp8", "attention"),
+    ("bmm_MxE2m1_MxE2m1MxE2m1_Fp32_t128x64x256_s3_sm100f", "tensor_core", "fp4", "gemm"),
+    ("_gather_rows_f16", "cuda_core", "fp16", "gather_scatter"),
+    ("cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_e4m3_knob_5_64x128x128_4x1x1_kernel0_0",
+     "tensor_core", "fp8", "attention"),
+    ("cutlass3x_sm100_bstensorop_s128x128x64gemm_ue8m0xe4m3_ue8m0xe4m3_f32_bf16_bf16_128x128x128_2x1x1_0_tnn_align16_2sm",
+     "tensor_core", "fp8", "gemm"),
+    ("cutlass3x_sm90_tensorop_s64x128x16fprop_optimized_f16_f16_f32_f16_f16_128x128x64_1x1x1_0_nhwc_align8",
+     "tensor_core", "fp16", "convolution"),
+    ("void batched_NMS_kernel<float>(int, float const*)", "cuda_core", "fp32", "plugin"),
     # copies
     ("[CUDA memcpy HtoD]", "none", "none", "memcpy"),
     ("[CUDA memcpy Device-to-Host]", "none", "none", "memcpy"),
@@ -193,6 +252,70 @@ def test_rules_are_documented_data():
     ids = [r.id for t in tables for r in t]
     assert len(ids) == len(set(ids))
     assert all(r.reason and len(r.reason) > 10 for t in tables for r in t)
+
+
+def test_conflicting_rules_answer_unknown_with_both_reasons():
+    # An FFMA marker and an MMA instruction token in one (invented) name: neither wins.
+    name = "sm80_xmma_gemm_f16f16_f16f32_f32_nn_n_tilesize64x64x32_ffma_tensor16x8x16"
+    kc = classify(name)
+    assert kc.unit == "unknown" and kc.rules[0] == "unit.ffma|unit.mma_token"
+    text = "\n".join(explain(name))
+    assert "'_ffma'" in text and "MMA instruction token" in text and "two readings" in text
+    # A Tensor Core family word and a SIMT family word.
+    assert classify("fmha_v2_gemv_splitk_kernel").unit == "unknown"
+
+
+def test_conflicts_name_existing_unit_or_precision_rules():
+    by_id = kernel_rules.RULE_BY_ID
+    fields = {id(t): f for t, f in ((kernel_rules.UNIT_RULES, "unit"),
+                                    (kernel_rules.PRECISION_RULES, "precision"))}
+    table_of = {r.id: fields.get(id(t)) for t in (kernel_rules.UNIT_RULES, kernel_rules.PRECISION_RULES,
+                                                 kernel_rules.OP_RULES) for r in t}
+    for c in kernel_rules.CONFLICTS:
+        assert c.first in by_id and c.second in by_id and c.why
+        # same table, and not op_class (which keeps its vocabulary: no unknown)
+        assert table_of[c.first] is not None and table_of[c.first] == table_of[c.second]
+
+
+def test_rule_values_are_vocabulary_words():
+    for table, words in ((kernel_rules.UNIT_RULES, kernel_rules.UNITS),
+                         (kernel_rules.PRECISION_RULES, kernel_rules.PRECISION_WORDS),
+                         (kernel_rules.OP_RULES, kernel_rules.OP_CLASSES),
+                         (kernel_rules.MEMCPY_RULES, kernel_rules.OP_CLASSES)):
+        for r in table:
+            assert callable(r.value) or r.value in words, r.id
+    assert {op for _, _, op, _ in kernel_rules.MYELIN_OP_RULES} <= kernel_rules.OP_CLASSES
+    assert kernel_rules.NON_MMA_OPS <= kernel_rules.OP_CLASSES and "plugin" not in kernel_rules.NON_MMA_OPS
+
+
+def test_vocabulary_documented():
+    doc = (ROOT_DIR / "docs" / "KERNEL_CLASSES.md").read_text(encoding="utf-8")
+    for word in kernel_rules.UNITS | kernel_rules.PRECISION_WORDS | kernel_rules.OP_CLASSES:
+        assert f"`{word}`" in doc, word
+
+
+def test_unseen_names_answers_in_vocabulary():
+    path = ROOT_DIR / "tests" / "kernels_unseen" / "names.csv"
+    rows = list(csv.DictReader(path.open(newline="", encoding="utf-8")))
+    for r in rows:
+        kc = classify(r["name"])
+        assert kc.unit in kernel_rules.UNITS and kc.precision in kernel_rules.PRECISION_WORDS
+        assert kc.op_class in kernel_rules.OP_CLASSES
+        assert r["op_class"] in kernel_rules.OP_CLASSES and r["unit"] in kernel_rules.UNITS
+
+
+def test_plugin_of_unknown_kind_stays_unknown():
+    from trtprof.classify.classifier import plugin_unit
+    r = refine(classify("someOpaqueKernel"), layer_type="PluginV2")
+    assert (r.op_class, r.unit) == ("plugin", "unknown")
+    assert plugin_unit("InstanceNormalization_TRT") == "cuda_core"
+    assert plugin_unit("EfficientNMS_TRT") == "cuda_core"
+    assert plugin_unit("CustomGemmPlugin") == "unknown" and plugin_unit("myPlugin") == "unknown"
+
+
+def test_demangle_reads_type_codes_after_nested_names():
+    assert normalize("_ZN3foo6kernelIDF16bDF16bLi8EEEvPT_").startswith("foo::kernel<bfloat16_t, bfloat16_t>")
+    assert normalize("_Z6kernelIDhfEvPT_").startswith("kernel<half, float>")
 
 
 def test_classify_names_unique_rows():

@@ -32,13 +32,11 @@ def reformat_reason(name: str, layer_type: str, origin: str) -> str:
     return ""
 
 
-def _classify(tactic: str, layer_type: str, precision: str):
-    from trtprof.classify.classifier import classify, refine
+def _classify(tactic: str, layer_type: str, precision: str, plugin_type: str = ""):
+    from trtprof.classify.classifier import classify, refine, plugin_unit
+    # refine gives the non-MMA classes (reformat, pointwise, ...) their CUDA-core unit.
     kc = refine(classify(tactic or ""), tactic_name=None, layer_type=layer_type)
-    unit = kc.unit
-    if unit == "unknown" and kc.op_class in ("reformat", "permutation", "pointwise", "pooling",
-                                             "reduction", "gather_scatter"):
-        unit = "cuda_core"   # these classes never use MMA instructions
+    unit = plugin_unit(plugin_type) if kc.unit == "unknown" and plugin_type else kc.unit
     return unit, kc.precision, kc.op_class
 
 
@@ -73,7 +71,9 @@ def layer_view(layers: pd.DataFrame | None, profile: pd.DataFrame | None = None)
         # TensorRT's name for its inserted copies tells a reformat when the type is not given
         # (a profile or a names-only layer JSON).
         is_ref = bool(rec.get("is_reformat", False)) or bool(REFORMAT_NAME.match(str(name)))
-        unit, math_prec, op = _classify(tactic, ltype, prec)
+        params = rec.get("params")
+        plugin_type = str(params.get("PluginType") or "") if isinstance(params, dict) else ""
+        unit, math_prec, op = _classify(tactic, ltype, prec, plugin_type)
         if is_ref:
             op = "reformat" if op in ("other", "reformat") else op
         rows.append({"name": name, "layer_type": ltype, "op_class": op, "precision": prec,

@@ -1,7 +1,9 @@
 """Kernel name -> (unit, precision, op_class), decided by the ordered rule tables in kernel_rules.
 
 Each field is settled by the first rule of its table that matches; the ids of the deciding rules
-travel with the result so ``explain`` (and ``trtprof classify --explain``) can say why. Names are
+travel with the result so ``explain`` (and ``trtprof classify --explain``) can say why. Two rules
+declared to exclude each other (``kernel_rules.CONFLICTS``) that both match give ``unknown`` with
+both reasons. op_class is read from the kernel's own identifier before its template arguments. Names are
 normalised first: trailing "..."/"…" (truncation), a leading ``void``, and mangled (``_Z...``) names
 are turned into readable identifier text. Unknown is an answer: a wrong guess is worse.
 """
@@ -40,17 +42,23 @@ class KernelClass:
 # --------------------------------------------------------------------------- normalising
 _TRUNCATION = re.compile(r"(?:\.\.\.|…)\s*$")
 _LITERAL = re.compile(r"L[a-z]+-?\d+E")
+# Itanium builtin type codes -> C++ spelling (what the precision rules read). The ``D`` codes
+# are the extended floating types: Dh = half, DF16_ = _Float16, DF16b = std::bfloat16_t.
 _BUILTIN = {"f": "float", "d": "double", "a": "signed char", "h": "unsigned char", "i": "int",
-            "j": "unsigned int", "l": "long", "m": "unsigned long", "b": "bool", "c": "char"}
+            "j": "unsigned int", "l": "long", "m": "unsigned long", "b": "bool", "c": "char",
+            "s": "short", "t": "unsigned short", "x": "long long", "y": "unsigned long long",
+            "Dh": "half", "DF16_": "half", "DF16b": "bfloat16_t", "DF32_": "float", "DF64_": "double"}
+_TYPE_CODES = re.compile(r"I((?:DF16b|DF(?:16|32|64)_|Dh|[a-z])+)")
+_TYPE_CODE = re.compile(r"DF16b|DF(?:16|32|64)_|Dh|[a-z]")
 
 
 def demangle_light(name: str) -> str:
     """Readable text from an Itanium-mangled name: its length-prefixed identifiers joined by
-    '::', plus the builtin template arguments right after the first identifier (``IffLi..`` ->
-    ``<float, float>``). Not a demangler; enough for the rules, which read identifiers and types."""
+    '::', each followed by the builtin template arguments that come right after it (``IffLi..`` ->
+    ``<float, float>``, ``IDF16bDF16b..`` -> ``<bfloat16_t, bfloat16_t>``). Not a demangler; enough
+    for the rules, which read identifiers and types."""
     s = _LITERAL.sub("", name[2:])
-    idents: list[str] = []
-    first_args = ""
+    parts: list[str] = []
     i = 0
     while i < len(s):
         m = re.match(r"\d+", s[i:])
@@ -60,18 +68,19 @@ def demangle_light(name: str) -> str:
         n, start = int(m.group()), i + m.end()
         ident = s[start:start + n]
         if n and len(ident) == n and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", ident):
-            idents.append(ident)
-            if len(idents) == 1:
-                args = re.match(r"I([a-z]+)", s[start + n:])
-                if args:
-                    types = [_BUILTIN[c] for c in args.group(1) if c in _BUILTIN]
-                    first_args = "<" + ", ".join(types) + ">" if types else ""
             i = start + n
+            args = _TYPE_CODES.match(s, i)
+            if args:
+                # Skip the codes as well: the digits in DF16b are not an identifier length.
+                types = [_BUILTIN[c] for c in _TYPE_CODE.findall(args.group(1)) if c in _BUILTIN]
+                ident += "<" + ", ".join(types) + ">" if types else ""
+                i = args.end()
+            parts.append(ident)
         else:
             i = start
-    if not idents:
+    if not parts:
         return name
-    return "::".join(idents[:1]) + first_args + ("::" + "::".join(idents[1:]) if idents[1:] else "")
+    return "::".join(parts)
 
 
 def normalize(name: str) -> str:
@@ -85,43 +94,87 @@ def normalize(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- deciding
-def _first(rules: list[kr.Rule], text: str) -> tuple[str, str, str] | None:
-    """(value, rule id, reason) from the first rule that matches and can tell."""
+Decision = tuple[str, str, str]     # (value, rule id, reason)
+
+
+def _apply(rule: kr.Rule, text: str) -> Decision | None:
+    """The rule's answer for ``text``, or None when it does not match or cannot tell."""
+    m = rule.pattern.search(text)
+    if not m:
+        return None
+    value = rule.value
+    if callable(value):
+        out = value(m, text)
+        if out is None:
+            return None
+        if isinstance(out, tuple):
+            return out
+        return out, rule.id, rule.reason
+    return value, rule.id, rule.reason
+
+
+def _decide(rules: list[kr.Rule], text: str) -> Decision | None:
+    """The first rule that matches and can tell decides, unless a rule declared in
+    ``kr.CONFLICTS`` against it also matches with another definite value: then ``unknown``,
+    with both rules and both reasons (see ``kr.Conflict``)."""
     for rule in rules:
-        m = rule.pattern.search(text)
-        if not m:
+        first = _apply(rule, text)
+        if first is None:
             continue
-        value = rule.value
-        if callable(value):
-            out = value(m, text)
-            if out is None:
-                continue
-            if isinstance(out, tuple):
-                return out
-            return out, rule.id, rule.reason
-        return value, rule.id, rule.reason
+        for c in kr.CONFLICTS_OF.get(rule.id, ()):
+            second = _apply(kr.RULE_BY_ID[c.second], text)
+            if second is not None and second[0] not in (first[0], UNKNOWN):
+                return (UNKNOWN, f"{first[1]}|{second[1]}",
+                        f"two readings: {first[0]} ({first[2]}) and {second[0]} ({second[2]}); "
+                        f"{c.why}")
+        return first
     return None
+
+
+_ANON_NS = re.compile(r"\((?:anonymous|anon) namespace\)::")
+
+
+def kernel_head(text: str) -> str:
+    """The kernel's own identifier: the qualified name before its template or parameter list
+    (``tensorflow::functor::RowReduceKernel`` of ``...RowReduceKernel<float const*, ...>(...)``)."""
+    s = _ANON_NS.sub("", text)
+    cut = min((i for i in (s.find("<"), s.find("(")) if i >= 0), default=len(s))
+    return s[:cut].strip()
+
+
+def _op_class(text: str) -> Decision:
+    """op_class from the kernel's own identifier first: words in its template or parameter list
+    (``cublasTransposeParams``, ``cublasGemvTensor``, ``IndexList``) name helpers and types, not
+    what the kernel does. Generic launchers (ATen elementwise kernels, EigenMetaKernel,
+    cutlass::Kernel) carry their op in the arguments, so for them, and for heads no rule reads,
+    the whole name decides."""
+    head = kernel_head(text)
+    if head != text and not kr.LAUNCHER_HEAD.search(head):
+        op = _decide(kr.OP_RULES, head)
+        if op is not None:
+            return op[0], op[1], op[2] + " (read from the kernel's own identifier)"
+    return _decide(kr.OP_RULES, text) or (DEFAULT_OP, OP_DEFAULT, "no op rule matched")
 
 
 @lru_cache(maxsize=65536)
 def classify(name: str) -> KernelClass:
     """Classify one kernel (or tactic, or memcpy/memset row) name."""
     text = normalize(name)
-    copy = _first(kr.MEMCPY_RULES, text)
+    copy = _decide(kr.MEMCPY_RULES, text)
     if copy:
         copy_op, rid, why = copy
         return KernelClass("none", "none", copy_op, (rid, rid, rid), (why, why, why))
 
-    op = _first(kr.OP_RULES, text) or (DEFAULT_OP, OP_DEFAULT, "no op rule matched")
-    unit = _first(kr.UNIT_RULES, text)
+    op = _op_class(text)
+    unit = _decide(kr.UNIT_RULES, text)
     if unit is None:
         if op[1] != OP_DEFAULT and op[0] in kr.NON_MMA_OPS:
             unit = ("cuda_core", "unit.non_mma_op",
                     f"op_class {op[0]} never uses MMA instructions: CUDA cores")
         else:
             unit = (UNKNOWN, UNIT_DEFAULT, "no unit rule matched: the name cannot tell")
-    prec = _first(kr.PRECISION_RULES, text) or (UNKNOWN, PREC_DEFAULT,
-                                                 "no precision rule matched: the name cannot tell")
+    prec = _decide(kr.PRECISION_RULES, text) or (UNKNOWN, PREC_DEFAULT,
+                                                  "no precision rule matched: the name cannot tell")
     return KernelClass(unit[0], prec[0], op[0], (unit[1], prec[1], op[1]),
                        (unit[2], prec[2], op[2]))
 
@@ -219,3 +272,13 @@ def refine(kc: KernelClass, *, tactic_name: str | None = None, layer_precision: 
         unit, rules[0], reasons[0] = "cuda_core", "unit.non_mma_op", f"op_class {op} never uses MMA"
     return replace(kc, unit=unit, precision=prec, op_class=op, rules=tuple(rules),
                    reasons=tuple(reasons))
+
+
+def plugin_unit(plugin_type: str) -> str:
+    """Unit of a plugin layer from its PluginType (engine JSON ``PluginType``, e.g.
+    ``InstanceNormalization_TRT``): CUDA cores when the type names a class that never uses MMA;
+    ``unknown`` for a plugin of any other kind (it may run a GEMM or attention)."""
+    kc = classify(plugin_type)
+    if kc.unit != UNKNOWN:
+        return kc.unit
+    return "cuda_core" if kc.op_known and kc.op_class in kr.NON_MMA_OPS else UNKNOWN

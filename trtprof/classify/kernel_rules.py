@@ -6,7 +6,10 @@ literal vocabulary word or a small named function ``(match, text) -> str | None`
 value out of the name (None = "this rule cannot tell after all; keep looking").
 
 To extend: add a ``R(...)`` row at the right priority, with the reason in plain words, and a grammar
-test in tests/test_classifier.py with a name the rule must generalise to.
+test in tests/test_classifier.py with a name the rule must generalise to. When two rules read one
+name in ways that exclude each other and neither position in the name settles it, declare the pair
+in ``CONFLICTS`` (the answer is then ``unknown``) instead of trusting the order. Values are the
+words of docs/KERNEL_CLASSES.md (``UNITS``, ``PRECISION_WORDS``, ``OP_CLASSES``).
 """
 
 from __future__ import annotations
@@ -31,6 +34,16 @@ def R(rule_id: str, regex: str, value: Value, reason: str, flags: int = 0) -> Ru
     return Rule(rule_id, re.compile(regex, flags), value, reason)
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """Two rules of one table that read the same name differently. When ``first`` decides a field
+    and ``second`` also matches with another definite value, the field is ``unknown`` and explain
+    gives both reasons: the name carries two readings and nothing in it says which one holds."""
+    first: str
+    second: str
+    why: str
+
+
 # --------------------------------------------------------------------------- dtype vocabulary
 # Spelling of a type in a kernel name -> vocabulary word.
 DTYPE_WORDS: dict[str, str] = {
@@ -40,6 +53,7 @@ DTYPE_WORDS: dict[str, str] = {
     "bfloat16_t": "bf16", "cutlass::bfloat16_t": "bf16",
     "f32": "fp32", "fp32": "fp32", "float": "fp32", "float2": "fp32", "kfloat": "fp32",
     "f64": "fp64", "fp64": "fp64", "double": "fp64", "double2": "fp64",
+    "float16": "fp16", "float32": "fp32", "float64": "fp64",
     # complex types (FFT convolution GEMMs): the math is on their real components
     "cf16": "fp16", "cf32": "fp32", "cf64": "fp64",
     "tf32": "tf32", "tfloat32_t": "tf32", "cutlass::tfloat32_t": "tf32",
@@ -47,7 +61,10 @@ DTYPE_WORDS: dict[str, str] = {
     "i4": "int4", "s4": "int4", "int4": "int4",
     "e4m3": "fp8", "e5m2": "fp8", "fp8": "fp8", "f8": "fp8", "float_e4m3_t": "fp8",
     "float_e5m2_t": "fp8", "__nv_fp8_e4m3": "fp8", "__nv_fp8_e5m2": "fp8",
-    "e2m1": "fp4", "fp4": "fp4", "nvfp4": "fp4", "float_e2m1_t": "fp4",
+    "e2m1": "fp4", "fp4": "fp4", "nvfp4": "fp4", "float_e2m1_t": "fp4", "mxfp4": "fp4", "mxfp8": "fp8",
+    # vector types and vectorised suffixes: two or four lanes of one element type
+    "half2": "fp16", "__half2": "fp16", "f16x2": "fp16", "bf16x2": "bf16", "__nv_bfloat162": "bf16",
+    "bfloat162": "bf16", "float4": "fp32",
 }
 
 
@@ -63,14 +80,16 @@ def _one_or_mixed(words: list[str]) -> str | None:
     return found.pop() if len(found) == 1 else "mixed"
 
 
+# Element-type words of operand lists and type suffixes (bf16xbf16xmxfp4, _scatter_bf16).
+_OPERAND = r"bf16|fp16|f16|fp32|f32|fp8|e4m3|e5m2|mxfp4|mxfp8|fp4|int8|i8"
 # xmma / cask type block tokens (longest first so "bf16" is not read as "f16").
 _T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|cf16|cf32|cf64|f16|f32|f64|i8|i32|i4|u8|s8)"
 XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
-    r"(?<![\w:])(?:(?:c10|cutlass|Eigen)::)?(__nv_bfloat16|__nv_fp8_e4m3|__nv_fp8_e5m2|BFloat16|"
-    r"bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half|Half|half|"
-    r"double2|double|float2|float|signed char|int8_t)(?![\w])")
+    r"(?<![\w:])(?:(?:c10|cutlass|Eigen|at)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8_e4m3|__nv_fp8_e5m2|"
+    r"BFloat16|bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
+    r"half2|Half|half|double2|double|float4|float2|float|signed char|int8_t)(?![\w])")
 TEMPLATE_INDEX = re.compile(r"(?<![\w:])(?:unsigned |long |signed )*(int|long|short|bool|char|"
                             r"size_t|u?int(?:16|32|64)_t)(?![\w])")
 VALUE_CASTS = re.compile(r"\((?:unsigned |signed )*(?:char|bool|int|long|short)\)-?\d+")
@@ -199,10 +218,90 @@ def aten_typed_copy(m: re.Match[str], text: str) -> str | None:
     return dst if s == dst else "mixed"
 
 
-def inductor_kind(m: re.Match[str], _text: str) -> str:
-    """TorchInductor names its Triton kernels by kind: ``poi`` pointwise, ``red``/``per``
-    (persistent) reduction."""
-    return "pointwise" if m.group("k") == "poi" else "reduction"
+_INDUCTOR_NORM = re.compile(r"_native_(?:layer|group|batch)_norm|_batch_norm_legit|"
+                            r"(?=.*_(?:mean|var|var_mean)(?:_|$))(?=.*_rsqrt(?:_|$))")
+
+
+def fmha_trtllm_types(m: re.Match[str], _text: str) -> str | None:
+    """TRT-LLM fmha kernel names spell their operand types in CamelCase after the role:
+    ``QkvE4m3OBfloat16`` (Q, K, V in E4M3, output BF16), ``QE4m3KvE2m1OBfloat16``. Q and KV are
+    the MMA operands; the output type is not."""
+    if m.group("qkv"):
+        return dtype(m.group("qkv"))
+    return _one_or_mixed([m.group("q"), m.group("kv")])
+
+
+def operand_list(m: re.Match[str], _text: str) -> str | None:
+    """An ``<A>x<B>[x<C>]`` operand-type list (``bf16xbf16xmxfp4``): one type -> it, several ->
+    mixed."""
+    return _one_or_mixed(m.group("l").split("x"))
+
+
+def cast_copy(m: re.Match[str], _text: str) -> str | None:
+    """ATen ``<src>to<dst>_copy_kernel`` casts: two different types = a conversion (mixed)."""
+    return _one_or_mixed([m.group("src"), m.group("dst")])
+
+
+def inductor_kind(m: re.Match[str], text: str) -> str:
+    """TorchInductor names its Triton kernels ``triton_<kind>_fused_<aten ops>_<n>``. The kind
+    settles the class: ``poi`` is pointwise whatever its fused ops list says (``cat``,
+    ``transpose``, ``slice`` there are index arithmetic of one elementwise loop); ``red``/``per``
+    (persistent) reduce, and a reduction that fuses a norm op, or a mean/var with rsqrt, computes
+    normalization statistics."""
+    if m.group("k") == "poi":
+        return "pointwise"
+    return "normalization" if _INDUCTOR_NORM.search(text) else "reduction"
+
+
+# The conversion must be the whole right-hand side: TensorAssignOp<TensorMap<..>, TensorConversionOp<..>>.
+_EIGEN_CAST = re.compile(r"TensorAssignOp<(?:Eigen::)?TensorMap<[^<>]*<[^<>]*>[^<>]*>\s*,\s*"
+                         r"(?:Eigen::)?TensorConversionOp<\s*([\w: ]+?)\s*,\s*(?:Eigen::)?TensorMap<"
+                         r"(?:Eigen::)?Tensor<\s*([\w: ]+?)(?:\s+const)?\s*,")
+
+
+# Eigen expression ops (``Tensor<Name>Op<``) that are not the assignment or a view.
+_EIGEN_OP = re.compile(r"Tensor(\w+?)Op<")
+_EIGEN_VIEWS = frozenset({"Assign", "EvalTo", "ForcedEval", "Reshaping", "Layout", "Ref"})
+_EIGEN_OUTER: dict[str, str] = {
+    "Padding": "gather_scatter", "Slicing": "gather_scatter", "StridingSlicing": "gather_scatter",
+    "Concatenation": "gather_scatter", "Chipping": "gather_scatter", "Reverse": "gather_scatter",
+    "Shuffling": "permutation", "Conversion": "reformat",
+}
+
+
+def eigen_op(_m: re.Match[str], text: str) -> tuple[str, str, str] | None:
+    """Eigen ``EigenMetaKernel<TensorEvaluator<TensorAssignOp<lhs, rhs>>>``: the expression tree
+    names the work. A reduction anywhere in it (``TensorReductionOp``, ``TupleReducer`` = argmax)
+    dominates; a contraction or convolution is a matrix product; otherwise the outermost op of the
+    right-hand side decides (padding/slicing/concatenation copy parts of tensors, shuffling
+    permutes, a conversion casts), and coefficient-wise, broadcasting and select ops are
+    pointwise."""
+    if re.search(r"TensorContractionOp<", text):
+        return "gemm", "op.eigen.contraction", "Eigen TensorContractionOp: a matrix product"
+    if re.search(r"TensorConvolutionOp<", text):
+        return "convolution", "op.eigen.convolution", "Eigen TensorConvolutionOp"
+    if re.search(r"TensorReductionOp<|TupleReducer", text):
+        return ("reduction", "op.eigen.reduction",
+                "Eigen expression with a TensorReductionOp/TupleReducer: a reduction")
+    ops = [o for o in _EIGEN_OP.findall(text) if o not in _EIGEN_VIEWS]
+    if not ops:
+        return None
+    outer = _EIGEN_OUTER.get(ops[0])
+    if ops[0] == "Conversion" and not _EIGEN_CAST.search(text):
+        outer = None    # a cast of a computed expression: the expression is the work
+    if outer:
+        return outer, "op.eigen.outer", f"outermost Eigen expression op Tensor{ops[0]}Op: {outer}"
+    return ("pointwise", "op.eigen.pointwise",
+            f"outermost Eigen expression op Tensor{ops[0]}Op: coefficient-wise (pointwise)")
+
+
+def eigen_cast(m: re.Match[str], _text: str) -> str | None:
+    """Eigen ``TensorConversionOp<Dst, TensorMap<Tensor<Src const, ...>>>``: a cast of stored
+    data; different types = a conversion (``mixed``)."""
+    dst, src = m.group(1).strip(), m.group(2).strip()
+    if dst == src:
+        return dtype(dst) or ("none" if TEMPLATE_INDEX.fullmatch(dst) else None)
+    return "mixed"
 
 
 def cublas_gemv_io(_m: re.Match[str], text: str) -> str | None:
@@ -308,14 +407,21 @@ MEMCPY_RULES: list[Rule] = [
 ]
 
 # --------------------------------------------------------------------------- unit
+# TensorRT detection plugins: box decoding, anchors, NMS, RoI sampling (op_class plugin).
+BOX_PLUGINS = (r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
+               r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI")
+
 UNIT_RULES: list[Rule] = [
     # 1. CUDA-core markers win.
+    R("unit.inductor_kind", r"^triton_(?:poi|red|per)_", "cuda_core",
+      "Inductor pointwise/reduction Triton kernels are generated loops without tl.dot (its matmuls "
+      "are triton_tem templates or extern calls); 'fmha'/'mm' in the fused-op list name neighbours"),
     R("unit.ffma", r"_ffma(?:_|$)", "cuda_core", "'_ffma' = FP32 fused multiply-add on CUDA cores"),
     R("unit.simt", r"(?:^|[_:])simt(?:_|$)", "cuda_core", "'simt' = CUDA-core (SIMT) math path"),
     R("unit.sm5x_sm6x", r"(?<![A-Za-z0-9])sm[56]\d_", "cuda_core",
       "an sm50/sm60-family kernel must run on Maxwell/Pascal, which have no Tensor Cores"),
-    R("unit.maxwell_pascal", r"(?:^|_)(?:kepler|maxwell|pascal)_", "cuda_core",
-      "maxwell_/pascal_ kernel families predate Tensor Cores"),
+    R("unit.maxwell_pascal", r"(?:^|_)(?:kepler|maxwell|pascal)_|(?<![A-Za-z])fermi[A-Z]", "cuda_core",
+      "fermi/kepler/maxwell/pascal kernel families predate Tensor Cores"),
     R("unit.splitkv_combine", r"splitkv_combine", "cuda_core",
       "split-KV combine is a log-sum-exp reduction of partial outputs, no MMA"),
     R("unit.attn_prepare", r"flash::prepare_\w+", "cuda_core",
@@ -326,8 +432,11 @@ UNIT_RULES: list[Rule] = [
       "legacy cuBLAS/cuDNN name without an MMA shape (sgemm, hcudnn, icudnn int8x4 DP4A, gcgemm)"),
     # 2. Tensor Core evidence.
     R("unit.mma_token", r"tensor\d+x\d+x\d+|sptensor|warpgroupsize|gmmastage|cgasize|"
-      r"(?i:[hiw]mma|[hiw]?gmma|tcgen05|tiledmma|mmaatom|tensorop)", "tensor_core",
-      "MMA instruction token (tensorMxNxK, hmma/imma/wmma, gmma, warpgroupsize, tensorop)"),
+      r"(?i:[hiw]mma|[hiw]?gmma|tcgen05|tiledmma|mmaatom)|(?<![A-Za-z])(?:bs)?tensorop|"
+      r"(?:OpClass|Mma|Wmma|Iterator)TensorOp|TensorOp(?:Multiplicand|Policy)",
+      "tensor_core",
+      "MMA instruction token (tensorMxNxK, hmma/imma/wmma, gmma, warpgroupsize, CUTLASS tensorop "
+      "and its TensorOp classes; 'TensorOp' inside another word, as in SubTensorOpWithScalar, is not one)"),
     R("unit.legacy_shape", r"(?:^|_)[hsid](?:884|1688|16816|8816|16832|8832|1684|161616|\d+x\d+x\d+)"
       r"(?:tf32)?(?:gemm|cudnn|fprop|dgrad|wgrad)", "tensor_core",
       "legacy/CUTLASS MMA shape (h884, s1688, h16816, i8816, i16832...) = Tensor Core instruction"),
@@ -346,17 +455,29 @@ UNIT_RULES: list[Rule] = [
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
+    R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
+      "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
+      "index: no MMA (a plugin of unknown kind stays unknown)"),
     R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm",
       "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
 ]
+# Kernel identifiers that launch a functor or expression given in their template arguments: the
+# op is read from the whole name for them (classifier._op_class).
+LAUNCHER_HEAD = re.compile(r"(?:^|::)(?:\w*elementwise_kernel\w*|elementwise_kernel_with_index|"
+                           r"kernelPointwiseApply\d*|EigenMetaKernel|[Kk]ernel\d*|device_kernel|"
+                           r"\w*_grid_stride_kernel)$")
 # Unit rule applied after op_class: these classes never use MMA instructions.
+# 'plugin' is not here: a plugin of unknown kind may run anything (GEMM and attention plugins
+# exist); the detection plugins get their unit from unit.box_plugins. 'other' counts only when a
+# rule chose it (index helpers, offsets, loss), never the op.default fallback.
 NON_MMA_OPS = frozenset({"reformat", "permutation", "pointwise", "normalization", "reduction",
-                         "pooling", "resize", "quantize", "gather_scatter", "plugin",
-                         "communication", "other"})
+                         "pooling", "resize", "quantize", "gather_scatter", "communication",
+                         "memset", "other"})
 
 # --------------------------------------------------------------------------- precision
 PRECISION_RULES: list[Rule] = [
-    R("prec.offsets", r"compute\w*Offsets", "none", "offset tables for implicit GEMM: index math"),
+    R("prec.offsets", r"compute\w*Offsets|(?i:compute_\w*pointers)", "none",
+      "offset tables for implicit GEMM, pointer arrays for batched GEMM: index math"),
     R("prec.cub_index", r"cub::Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
       "CUB device-wide sort/scan/compact: index work"),
     R("prec.nccl", r"nccl", nccl_type, "NCCL names end in the reduction type"),
@@ -364,8 +485,10 @@ PRECISION_RULES: list[Rule] = [
       "xmma/cask type block: the third token is the math (MMA input) type"),
     R("prec.hmma_first_layer", rf"_(?P<dt>{_T}){_T}{_T}_", first_group_dtype,
       "first-layer hmma kernel '<in><filter><acc>' block: the input type"),
-    R("prec.cutlass3x", rf"cutlass3x_\w*?gemm_(?P<a>{_T})_(?P<b>{_T})_", cutlass3x_types,
-      "CUTLASS 3.x element tokens after 'gemm': A and B operand types"),
+    R("prec.cutlass3x", rf"cutlass3x_\w*?(?:gemm|fprop|dgrad|wgrad)_(?:ue\dm\dx)?(?P<a>{_T})_"
+      rf"(?:ue\dm\dx)?(?P<b>{_T})_", cutlass3x_types,
+      "CUTLASS 3.x element tokens after the op: A and B operand types (a block-scaled operand "
+      "'ue4m3xe2m1' is E2M1 data with UE4M3 scale factors)"),
     R("prec.legacy_imma", r"(?:^|_)i(?:8816|16832|8832|\d+x\d+x\d+)(?:gemm|cudnn|fprop|dgrad|wgrad)",
       "int8", "integer MMA shape (i8816, i16832) = INT8 Tensor Core math"),
     R("prec.legacy_io_token", r"^(?=.*(?:^|_)[hsi](?:884|1688|16816|8816|16832|1684|161616|\d+x\d+x\d+)"
@@ -385,15 +508,19 @@ PRECISION_RULES: list[Rule] = [
     R("prec.legacy_d", r"(?:^|_)(?:d|z)(?:gemm|cudnn)(?=[_<(]|$)", "fp64", "legacy 'd'/'z' = FP64 math"),
     R("prec.nvjet", r"nvjet_(?:sm\d+_)?(?P<code>[a-z]{3})_", nvjet_types,
       "nvjet type letters: h = FP16, t = BF16"),
-    R("prec.bmm", r"bmm_[A-Z][A-Za-z0-9]*_(?P<ab>(?:[A-Z][a-z]*\d+[a-z]*\d*)+)_", bmm_types,
-      "TRT-LLM bmm: the A/B type token (E2m1 = FP4, E4m3 = FP8)"),
+    R("prec.bmm", r"bmm_(?:Mx)?[A-Z][A-Za-z0-9]*_(?P<ab>(?:(?:Mx)?[A-Z][a-z]*\d+[a-z]*\d*)+)_", bmm_types,
+      "TRT-LLM bmm: the A/B type token (E2m1 = FP4, E4m3 = FP8; Mx = microscaled)"),
+    R("prec.fmha_trtllm", r"fmha\w*?_(?:Qkv(?P<qkv>[A-Z][a-z]*\d+(?:m\d)?)|Q(?P<q>[A-Z][a-z]*\d+(?:m\d)?)"
+      r"Kv(?P<kv>[A-Z][a-z]*\d+(?:m\d)?))O[A-Z]", fmha_trtllm_types,
+      "TRT-LLM fmha: Q/K/V operand types spelled after their role (QkvE4m3, QE4m3KvE2m1)"),
     R("prec.sdpa_16bit", r"_sdpa_\w*_f16", "unknown",
       "cuDNN SDPA 'f16' names the 16-bit family; the same kernel runs for BF16"),
     R("prec.flashinfer", r"PosEncodingMode\)\d+,\s*(?P<q>[\w:]+),\s*(?P<kv>[\w:]+),", flashinfer_qkv,
       "FlashInfer kernel traits: the Q and KV element types follow the PosEncodingMode"),
     R("prec.fa3_element", r"FlashAttn\w*Sm\d+|CollectiveMainloopFwdSm\d+", fa3_element,
       "FlashAttention-3 template: the first element type is the Q/K/V operand type"),
-    R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|attention|attn", attention_tokens,
+    R("prec.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|multihead|"
+      r"attention|attn|_sdpa_", attention_tokens,
       "attention names spell their operand types"),
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
     R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
@@ -416,6 +543,15 @@ PRECISION_RULES: list[Rule] = [
       "CUTLASS element type in the template (tfloat32_t, half_t, bfloat16_t)"),
     R("prec.aten_typed_copy", r"(?P<dst>bfloat16|float8)_copy_kernel_cuda", aten_typed_copy,
       "ATen typed copy fast path: destination type in the name, source type in the lambda"),
+    R("prec.operand_list", rf"(?<![a-z0-9])(?P<l>(?:{_OPERAND})(?:x(?:{_OPERAND})){{1,3}})_\d+x\d+",
+      operand_list, "operand-type list '<A>x<B>[x<C>]' before the tile (bf16xbf16xmxfp4)"),
+    R("prec.cast_copy", rf"(?P<src>bfloat16|float16|half|float32|float64|float|double)to(?P<dst>bfloat16|"
+      rf"float16|half|float32|float64|float|double)_copy_kernel", cast_copy,
+      "ATen '<src>to<dst>_copy_kernel' cast: source and destination types"),
+    R("prec.type_suffix", rf"^[A-Za-z_][A-Za-z0-9_]*?_(?P<dt>{_OPERAND}|bf16x2|f16x2)$", first_group_dtype,
+      "a plain kernel identifier ending in its element type (_bf16, _f16x2)"),
+    R("prec.eigen_cast", _EIGEN_CAST.pattern, eigen_cast,
+      "Eigen TensorConversionOp of a stored tensor: destination and source element types"),
     R("prec.template", r"[<(]", template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
 ]
@@ -423,18 +559,28 @@ PRECISION_RULES: list[Rule] = [
 # --------------------------------------------------------------------------- op_class
 OP_RULES: list[Rule] = [
     R("op.communication", r"nccl", "communication", "NCCL collective/point-to-point kernel"),
+    R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
+      "Inductor Triton kernel named by kind (poi/red/per): its fused-op list ('convolution', "
+      "'addmm', 'transpose', 'cat', 'flash_attention') names the ops whose index math or epilogue "
+      "it fused, never a conv/GEMM/attention in Triton"),
+    R("op.eigen", r"EigenMetaKernel<|Eigen::TensorEvaluator<", eigen_op,
+      "Eigen expression kernel: its expression tree names the work"),
+    R("op.memset_kernel", r"(?i)(?<![a-z])memset(?![a-z])", "memset",
+      "an SM kernel that only sets memory (a memset done by a kernel)"),
     R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
       "reduction", "split-K / split-KV partial results summed after the main kernel"),
     R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
-      r"multihead|[Aa]ttention|_attn|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
+      r"multihead|[Aa]ttention|_attn|^attn_|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
       "fused attention family (fmha, flash, mha, cuDNN SDPA, FlashInfer Prefill/DecodeWith..KVCache)"),
     R("op.myelin", r"^__myl_", myelin_op_value, "Myelin kernel: the op tokens in the name tell the class"),
     R("op.imma_tile", r"k[IH]MMA_V\d_TILE", "convolution",
       "TensorRT conv(+act+pool) tactic named by its IMMA/HMMA tile"),
     R("op.softmax", r"(?i)softmax", "reduction", "softmax (a row reduction, counted as reduction)"),
-    R("op.offsets", r"compute\w*Offsets", "other", "offset tables for implicit GEMM convolutions"),
+    R("op.offsets", r"compute\w*Offsets|(?i:compute_\w*pointers)", "other",
+      "offset tables for implicit GEMM convolutions, pointer arrays for batched GEMM: index work"),
     R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
-      r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel", "reformat",
+      r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel|[a-z0-9]to[a-z0-9]+_copy_kernel|"
+      r"(?<![A-Za-z])CopyOp<", "reformat",
       "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
     R("op.permutation", r"permutationKernel|(?<![A-Za-z])permute_|(?<!cublas)[Tt]ranspose|SwapDimension|"
       r"[Ss]huffle", "permutation",
@@ -442,26 +588,29 @@ OP_RULES: list[Rule] = [
     R("op.pooling", r"(?i)(?<!act_)pool", "pooling", "pooling kernel"),
     R("op.normalization", r"(?i)layer_?norm|batch_?norm|group_?norm|instance_?norm|rms_?norm|"
       r"(?:^|_|::)bn_(?:fw|bw)|GammaBeta|norm_kernel|rsqrt\w*(?:mean|norm)|mean\w*rsqrt|"
-      r"(?:mean|var)\w*pow\w*rsqrt", "normalization", "normalization (batch/layer/group/RMS norm)"),
-    R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq", "quantize",
+      r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments", "normalization",
+      "normalization (batch/layer/group/RMS norm; Welford moments are its statistics)"),
+    R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq|(?<![a-z])quant(?![a-z])",
+      "quantize",
       "quantize/dequantize kernel"),
-    R("op.plugin", r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
-      r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI", "plugin",
+    R("op.plugin", BOX_PLUGINS, "plugin",
       "TensorRT plugin kernel (NMS, crop-and-resize, RoIAlign, proposals)"),
-    R("op.resize", r"(?i)resize|upsample|interpolat", "resize", "resize/upsample kernel"),
-    R("op.index_helper", r"(?i)cub::|bounds_check|linearize_index|bucketize|offsets_range|"
+    R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic", "resize",
+      "resize/upsample kernel (nearest-neighbour, bilinear, bicubic sampling)"),
+    R("op.cub_reduce", r"cub::Device\w*Reduce", "reduction",
+      "CUB device-wide (segmented) reduction"),
+    R("op.index_helper", r"(?i)cub::Device|bounds_check|linearize_index|bucketize|offsets_range|"
       r"compute_cuda_kernel|ClassNLLCriterion|_loss", "other",
       "index/sort/scan helpers and loss kernels: no op class of their own"),
     R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel", "reduction",
       "top-k/argmax/sort: a selection reduction (before gather: gatherTopK is a top-k)"),
     R("op.rope", r"(?i)rotary|(?<![a-z])m?rope(?![a-z])", "pointwise",
       "rotary position embedding (RoPE) is an elementwise rotation, not an embedding lookup"),
-    R("op.gather", r"(?i)slice(?!d)|gather|scatter|(?:reshape|concat)_and_cache|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
+    R("op.bias_grad", r"(?i)bias_?grad", "reduction",
+      "bias gradient: a sum over the batch and spatial axes"),
+    R("op.gather", r"(?i)slice(?!d)|gather|scatter|masked_(?:fill|scatter|select)|[Ss]titch|(?:reshape|concat)_and_cache|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
       r"(?:^|_)pad(?:_|$)", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
-    R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
-      "Inductor Triton kernel named by kind (poi/red/per); 'convolution'/'addmm' in its fused-op "
-      "list name the extern producer whose epilogue it fused, never a conv/GEMM in Triton"),
-    R("op.convolution", r"(?i)conv(?!ert)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|"
+    R("op.convolution", r"(?i)conv(?!ert|ersion)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|"
       r"implicit_gemm|flip_filter",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
@@ -470,6 +619,38 @@ OP_RULES: list[Rule] = [
     R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum", "reduction",
       "reduction kernel"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
-      r"dropout|fill|functor|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_", "pointwise",
+      r"dropout|fill|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
+      r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
+      r"(?<![A-Za-z])(?:Add|Sub|Mul|Div)Tensor", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
 ]
+
+# --------------------------------------------------------------------------- vocabulary
+# The words the classifier prints (docs/KERNEL_CLASSES.md, ../shared/kernels/README.md).
+UNITS = frozenset({"tensor_core", "cuda_core", "none", "unknown"})
+PRECISION_WORDS = frozenset({"fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4",
+                             "mixed", "none", "unknown"})
+OP_CLASSES = frozenset({"gemm", "convolution", "attention", "reformat", "permutation", "pointwise",
+                        "normalization", "reduction", "pooling", "resize", "quantize",
+                        "gather_scatter", "memcpy", "memset", "plugin", "communication", "other"})
+
+# --------------------------------------------------------------------------- conflicts
+# Pairs of rules whose readings exclude each other. When the first decides and the second also
+# reads a different definite value, the field is unknown (classifier._decide), with both reasons.
+# Only unit and precision rules: op_class has no unknown (its can't-tell answer is op.default).
+CONFLICTS: list[Conflict] = [
+    Conflict("unit.ffma", "unit.mma_token",
+             "an FFMA (CUDA-core) marker and an MMA instruction token in one name"),
+    Conflict("unit.simt", "unit.mma_token",
+             "a SIMT (CUDA-core) marker and an MMA instruction token in one name"),
+    Conflict("unit.tc_family", "unit.cublas_simt",
+             "a Tensor Core family word and a SIMT gemv/small-GEMM family word in one name"),
+    Conflict("unit.tc_family", "unit.cudnn_simt_conv",
+             "a Tensor Core family word and a SIMT convolution family word in one name"),
+]
+
+RULE_BY_ID: dict[str, Rule] = {r.id: r for t in (MEMCPY_RULES, UNIT_RULES, PRECISION_RULES, OP_RULES)
+                               for r in t}
+CONFLICTS_OF: dict[str, list[Conflict]] = {}
+for _c in CONFLICTS:
+    CONFLICTS_OF.setdefault(_c.first, []).append(_c)
