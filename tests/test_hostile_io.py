@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -192,3 +193,65 @@ def test_errors_name_the_compressed_file_not_a_temporary_one(tmp_path, compress)
     res = run_subprocess("analyze", path, "--no-progress")
     _assert_clean_error(res, str(path))
     assert "trtprof-" not in res.stderr and "(decompressed)" in res.stderr
+
+
+def _unprivileged() -> list[str]:
+    """A command prefix under which permission bits apply: none when not root; as root, the
+    capabilities that bypass them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) dropped through
+    setpriv. Skips where neither is possible."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("root without setpriv: permission bits do not apply")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+
+
+def test_input_in_a_directory_that_cannot_be_searched(tmp_path):
+    """chmod 000 on the input's directory: Path.exists() raised PermissionError (exit 3)."""
+    prefix = _unprivileged()
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    shutil.copy(SAMPLES / "clean_fp16.sqlite", locked / "t.sqlite")
+    locked.chmod(0)
+    try:
+        for cmd in (["analyze"], ["compare", SAMPLES / "clean_fp16.sqlite"]):
+            res = subprocess.run([*prefix, "trtprof", *map(str, cmd), str(locked / "t.sqlite")],
+                                 capture_output=True, text=True)
+            _assert_clean_error(res, "cannot read: Permission denied")
+    finally:
+        locked.chmod(0o755)
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+@pytest.mark.parametrize("args", [["--format", "json"], [], ["--save", "/dev/full"]])
+def test_full_disk_under_the_output_is_a_clean_error(args):
+    """stdout on a full disk: the buffered write failed in the final flush (exit 0, nothing
+    written) or inside click.echo (exit 3)."""
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(["trtprof", "analyze", str(SAMPLES / "clean_fp16.sqlite"),
+                              "--no-progress", *args], stdout=full, stderr=subprocess.PIPE,
+                             text=True)
+    _assert_clean_error(res, "No space left on device")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full here")
+def test_full_disk_under_version_output():
+    with open("/dev/full", "w") as full:
+        res = subprocess.run(["trtprof", "--version"], stdout=full, stderr=subprocess.PIPE,
+                             text=True)
+    _assert_clean_error(res, "No space left on device")
+
+
+def test_output_into_an_unwritable_directory(tmp_path, sample):
+    prefix = _unprivileged()
+    closed = tmp_path / "closed"
+    closed.mkdir()
+    closed.chmod(0o555)
+    try:
+        for flag in ("--save", "--html"):
+            res = subprocess.run([*prefix, "trtprof", "analyze", str(sample), "--no-progress",
+                                  flag, str(closed / "r.out")], capture_output=True, text=True)
+            _assert_clean_error(res, "cannot write: Permission denied")
+    finally:
+        closed.chmod(0o755)
