@@ -152,9 +152,30 @@ class Reader:
             self._stored[table] = [r[1] for r in info if r[6] != 2]   # VIRTUAL: not stored
             self._not_null.update((table, r[1]) for r in info if r[3])
             keys = [r for r in info if r[5]]
-            if len(keys) == 1 and keys[0][2].upper() == "INTEGER":   # stored as the rowid
-                self._rowid_alias.add((table, keys[0][1]))
+            if len(keys) == 1 and keys[0][2].upper() == "INTEGER" and not self._desc(table):
+                self._rowid_alias.add((table, keys[0][1]))   # stored as the rowid
         return self._columns[table]
+
+    def _desc(self, table: str) -> bool:
+        """Whether the table's definition says DESC anywhere: ``x INTEGER PRIMARY KEY DESC``
+        is not the rowid (SQLite's documented quirk), so no key is taken for the rowid then."""
+        sql = self.con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (table,)).fetchone()
+        return bool(sql and sql[0] and re.search(r"\bDESC\b", sql[0], re.IGNORECASE))
+
+    def rowid_name(self, table: str) -> str | None:
+        """A name that means the table's rowid in SQL: ``rowid``, ``_rowid_`` or ``oid``, the
+        first that no column of the table takes for itself (a column named ``rowid`` is that
+        column, not the rowid); None when all three are taken or the table has no rowid."""
+        taken = {c.lower() for c in self.columns(table)}
+        for name in ("rowid", "_rowid_", "oid"):
+            if name not in taken:
+                try:
+                    self.con.execute(f"SELECT {name} FROM {table} LIMIT 0")
+                except sqlite3.OperationalError:       # WITHOUT ROWID
+                    return None
+                return name
+        return None
 
     def not_null(self, table: str, col: str) -> bool:
         """Declared NOT NULL: no IFNULL and no NULL count needed when reading it."""
@@ -201,9 +222,13 @@ class Reader:
         if where and set(where.columns) & virtual:
             raise sqlite_pages.Unsupported("a filter on a generated column")
         text_col = None if text is None else index[text]
-        if any((table, names[i]) in self._rowid_alias for i in raw_ints | nulls):
-            raise sqlite_pages.Unsupported("a column that is the rowid")
-        if not raw_ints and not nulls and text_col is None:
+        # An INTEGER PRIMARY KEY is the rowid: the cell's key, never NULL
+        rowid = {i for i in raw_ints | nulls if (table, names[i]) in self._rowid_alias}
+        raw_ints -= rowid
+        nulls -= rowid
+        if text_col in rowid:
+            raise sqlite_pages.Unsupported("text read from the rowid")
+        if not raw_ints and not nulls and not rowid and text_col is None:
             raise sqlite_pages.Unsupported("no column to read")
         root = self.con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' "
                                 "AND name = ?", (table,)).fetchone()[0]
@@ -211,7 +236,8 @@ class Reader:
         texts: list[tuple[np.ndarray, np.ndarray]] = []
         n, rows, any_text = 0, 0, False
         for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
-                                             text_col, sorted(nulls - raw_ints), self.meter):
+                                             text_col, sorted(nulls - raw_ints), self.meter,
+                                             sorted(rowid)):
             rows += len(next(iter(chunk.values())))
             keep = where.keep({c: chunk.get(index[c]) if c in index else None
                                for c in where.columns}) if where else None
@@ -248,7 +274,12 @@ class Reader:
         column). A value that is not an integer is an error, never a guess.
         """
         have = self.columns(table)
-        cond = f" WHERE {where}" if where else ""
+        # In rowid order, as the page reader gives them (ties in later sorts keep it): a plain
+        # scan of the table (NOT INDEXED: an index on a filtered column would give its order),
+        # and ORDER BY the rowid under a name no column shadows, which costs no sort then.
+        key = self.rowid_name(table)
+        cond = f" NOT INDEXED{f' WHERE {where}' if where else ''}"
+        order = f" ORDER BY {key}" if key else ""
         # An expression such as "(text IS NOT NULL)" is read like a column.
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
         aliases = list(present)
@@ -263,7 +294,7 @@ class Reader:
         sel = [f"IFNULL({present[a]}, {int(wanted[a][1])})" for a in aliases]
         if text is not None:
             sel.append(f"IFNULL({text}, '')")
-        rows = self.con.execute(f"SELECT {', '.join(sel) or 'NULL'} FROM {table}{cond}"
+        rows = self.con.execute(f"SELECT {', '.join(sel) or 'NULL'} FROM {table}{cond}{order}"
                                 ).fetchall()
         n = len(rows)
         cols = list(zip(*rows)) if rows else [()] * len(sel)

@@ -76,12 +76,14 @@ def page_size(path: Path) -> tuple[int, int, int]:
 
 
 def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | None = None,
-               nulls: Sequence[int] = (), meter=None):
+               nulls: Sequence[int] = (), meter=None, rowid: Sequence[int] = ()):
     """Yield, chunk by chunk of leaf pages in rowid order, ``{column index: Column}`` for the
     integer columns ``ints``, the text column ``text`` and the columns ``nulls`` (of any type;
     only which rows are NULL: their ``values`` are None) of the table whose b-tree starts at
-    page ``root`` and whose schema has ``ncols`` columns. ``meter`` (optional) is told how many
-    leaf pages there are (``expect``) and how many have been decoded (``read``)."""
+    page ``root`` and whose schema has ``ncols`` columns. ``rowid``: the columns that are the
+    rowid (an INTEGER PRIMARY KEY), whose value is the cell's key and not in the record.
+    ``meter`` (optional) is told how many leaf pages there are (``expect``) and how many have
+    been decoded (``read``)."""
     psize, usable, encoding = page_size(path)
     if text is not None and encoding != 1:
         raise Unsupported("text is not UTF-8")
@@ -105,7 +107,7 @@ def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | N
             pages = leaves[start:start + _CHUNK_PAGES]
             _read_pages(fh, pages, psize, buf)
             chunk = _decode(buf[:len(pages) * psize + _PAD], len(pages), psize, usable, ncols,
-                            ints, text, nulls)
+                            ints, text, nulls, rowid)
             if meter is not None:
                 meter.read(len(pages))
             yield chunk
@@ -217,7 +219,7 @@ def _serial_size(t: int) -> int:
     raise Unsupported(f"reserved serial type {t}")
 
 
-def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
+def _decode(buf, npages, psize, usable, ncols, ints, text, nulls, rowid=()):
     """Every row of a chunk of leaf pages."""
     base = np.arange(npages, dtype=np.int64) * psize
     if (buf[base] != _LEAF).any():
@@ -236,7 +238,11 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     # Larger payloads continue on overflow pages (a row of several kilobytes).
     if (payload > usable - 35).any():
         raise Unsupported("rows on overflow pages")
-    n2 = _varint_length(buf, cell + n1)              # the rowid: rows come in its order
+    # The rowid: rows come in its order; its value only for a column that is the rowid.
+    if rowid:
+        key, n2 = _varint(buf, cell + n1)
+    else:
+        n2 = _varint_length(buf, cell + n1)
     record = cell + n1 + n2
     if (record + payload - page > usable).any():
         raise Unsupported("damaged cell")
@@ -246,6 +252,7 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     if not len(record):
         return ({col: Column(np.zeros(0, dtype=np.int64), None) for col in ints}
                 | {col: Column(None, np.zeros(0, dtype=bool)) for col in nulls}
+                | {col: Column(np.zeros(0, dtype=np.int64), None) for col in rowid}
                 | ({} if text is None else {text: Column(np.zeros(0, dtype=np.int64), None,
                                                          np.array([""], dtype=object))}))
     pattern, layouts = _patterns(buf, record, header)
@@ -258,6 +265,12 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
         out[col] = _int_column(buf, record, pattern, layouts, col)
     if text is not None:
         out[text] = _text_column(buf, record, pattern, layouts, text)
+    for col in rowid:
+        # The record holds NULL in the rowid's place. A value there means the column is not
+        # the rowid after all (INTEGER PRIMARY KEY DESC is not, SQLite's documented quirk).
+        if any(lay.of(col)[0] != 0 for lay in layouts):
+            raise Unsupported("a value stored for a column taken as the rowid")
+        out[col] = Column(key, None)
     for col in nulls:
         null = np.array([lay.of(col)[0] == 0 for lay in layouts])
         out.setdefault(col, Column(None, null[pattern]))
