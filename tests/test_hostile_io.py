@@ -255,3 +255,31 @@ def test_output_into_an_unwritable_directory(tmp_path, sample):
             _assert_clean_error(res, "cannot write: Permission denied")
     finally:
         closed.chmod(0o755)
+
+
+def test_record_header_damage_that_reads_start_as_null(tmp_path, sample):
+    """One serial-type byte of a kernel record set to 0: SQLite reads that kernel's start as
+    NULL (and its other columns shifted); 0 in its place gave exit 0 and 4 s more GPU time."""
+    from trtprof.parsers.nsys import pages
+    psize, leaves = _kernel_leaves(sample)
+    data = bytearray(sample.read_bytes())
+    page = (leaves[0] - 1) * psize
+    cell = page + int.from_bytes(data[page + 8:page + 10], "big")
+    at = cell
+    for _ in range(2):                          # the payload size and rowid varints
+        at = pages._py_varint(bytes(data), at)[1]
+    assert data[at] < 0x80 and data[at + 1] not in (0, 8, 9)   # header size, start's type
+    data[at + 1] = 0
+    sample.write_bytes(bytes(data))
+    res = run_subprocess("analyze", sample, "--format", "json", "--no-progress")
+    _assert_clean_error(res, "start is NULL in 1 rows")
+
+
+def test_error_messages_quoting_sqlite_stay_on_one_line():
+    """SQLite's 'malformed database schema' error quotes the damaged CREATE statement, newlines
+    included: the message was several lines."""
+    from trtprof.errors import InputError
+    err = InputError("cannot read (malformed database schema (T) - unrecognized token: "
+                     "\"'TABLE T (\n    -- labels\n\n    id INTEGER\x1c)\")", path="a.sqlite")
+    assert len(str(err).splitlines()) == 1 and str(err).isprintable()
+    assert "'TABLE T ( -- labels id INTEGER )" in str(err)   # \x1c is whitespace too

@@ -398,3 +398,21 @@ def test_integer_primary_key_desc_is_not_the_rowid(tmp_path):
     by_pages, by_sql = _both_ways(tmp_path / "d.sqlite", "t", {"start": ("start", 0)})
     assert by_pages["start"].tolist() == by_sql["start"].tolist()
     assert sorted(by_sql["start"].tolist()) == [s * 10 for s in range(50)]
+
+
+def test_null_start_is_an_error_both_ways(tmp_path):
+    """A kernel whose start or end is NULL (a damaged record header reads so) has no time:
+    read as 0 it was a kernel of seconds, exit 0 (benchmarks/fuzz_sqlite.py)."""
+    con = sqlite3.connect(tmp_path / "n.sqlite")
+    con.execute("CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, "
+                "correlationId INTEGER, shortName INTEGER)")
+    con.executemany("INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (?, ?, ?, ?)",
+                    [(10 * i, 10 * i + 5, i, 1) for i in range(200)] + [(None, 7, 9, 1)])
+    con.commit()
+    con.close()
+    for pages in (True, False):
+        rd = Reader(tmp_path / "n.sqlite")
+        rd.use_pages = pages
+        with pytest.raises(sqlite3.DatabaseError, match="start is NULL in 1 rows"):
+            nsys_columns.kernel_columns(rd)
+        rd.close()

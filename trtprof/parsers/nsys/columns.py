@@ -31,6 +31,10 @@ _PID_MASK = 0xFFFFFF
 
 # Mostly int64 arrays; interned id columns are (distinct ids, positions) pairs.
 Columns = dict[str, Any]
+# The "value for NULL" of a column that must have a value in every row read: an op's start or
+# end. A NULL there is a damaged row (nsys declares them NOT NULL), and an error: read as 0, it
+# gave a kernel of 4 seconds (a damaged record header, found by benchmarks/fuzz_sqlite.py).
+REQUIRED = -(2**63)
 # An interned text column: (distinct texts, each row's position among them).
 Texts = tuple[np.ndarray, np.ndarray]
 _IS_NOT_NULL = re.compile(r"\((\w+) IS NOT NULL\)")
@@ -98,6 +102,12 @@ def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Conn
     refuse_side_files(path)
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro&immutable=1"
     return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
+
+
+def _no_nulls(table: str, column: str, count: int) -> None:
+    if count:
+        raise sqlite3.DatabaseError(f"{table}.{column} is NULL in {count} rows, where every row "
+                                    "has a value (a damaged record?)")
 
 
 class ReadMeter:
@@ -243,6 +253,10 @@ class Reader:
                                for c in where.columns}) if where else None
             n += len(next(iter(chunk.values()))) if keep is None else int(np.count_nonzero(keep))
             for alias, (i, only_null) in source.items():
+                if wanted[alias][1] == REQUIRED and not only_null:
+                    null = chunk[i].null
+                    _no_nulls(table, wanted[alias][0], 0 if null is None else
+                              int(np.count_nonzero(null if keep is None else null[keep])))
                 values = (chunk[i].notnull().astype(np.int64) if only_null
                           else chunk[i].value_or(wanted[alias][1]))
                 parts[alias].append(values if keep is None else values[keep])
@@ -284,13 +298,19 @@ class Reader:
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
         aliases = list(present)
         if aliases:
+            required = [a for a in aliases if wanted[a][1] == REQUIRED]
             bad = self.con.execute(
-                "SELECT " + ", ".join(f"TOTAL(typeof({present[a]}) NOT IN ('integer', 'null'))"
-                                      for a in aliases) + f" FROM {table}{cond}").fetchone()
+                "SELECT " + ", ".join(
+                    [f"TOTAL(typeof({present[a]}) NOT IN ('integer', 'null'))" for a in aliases]
+                    # typeof: SQLite folds "x IS NULL" to false on a NOT NULL column
+                    + [f"TOTAL(typeof({present[a]}) = 'null')" for a in required])
+                + f" FROM {table}{cond}").fetchone()
             for alias, n_bad in zip(aliases, bad):
                 if n_bad:
                     raise sqlite3.DatabaseError(f"{table}.{alias}: {int(n_bad)} values are not "
                                                 "integers")
+            for alias, n_null in zip(required, bad[len(aliases):]):
+                _no_nulls(table, present[alias], int(n_null))
         sel = [f"IFNULL({present[a]}, {int(wanted[a][1])})" for a in aliases]
         if text is not None:
             sel.append(f"IFNULL({text}, '')")
@@ -332,9 +352,9 @@ def kernel_columns(rd: Reader) -> tuple[Columns, bool] | None:
     if not rd.has(t, "start", "end", "correlationId"):
         return None
     demangled = "demangledName" in rd.columns(t)
-    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
-                       "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
-                       "correlation_id": ("correlationId", 0),
+    c, _ = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                       "device_id": ("deviceId", 0), "stream_id": ("streamId", 0),
+                       "gpid": ("globalPid", 0), "correlation_id": ("correlationId", 0),
                        "name_id": ("demangledName" if demangled else "shortName", -1),
                        "short_id": ("shortName", -1), "graph_node_id": ("graphNodeId", 0)})
     c["name"] = interned(c["name_id"])
@@ -351,10 +371,10 @@ def copy_columns(rd: Reader, table: str, kind: str) -> Columns | None:
                   "dst_kind": ("dstKind", -1)}
     else:
         wanted = {"src_kind": ("memKind", -1)}
-    c, _ = rd.ints(table, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
-                           "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
-                           "correlation_id": ("correlationId", 0), "bytes": ("bytes", 0),
-                           "graph_node_id": ("graphNodeId", 0), **wanted})
+    c, _ = rd.ints(table, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                           "device_id": ("deviceId", 0), "stream_id": ("streamId", 0),
+                           "gpid": ("globalPid", 0), "correlation_id": ("correlationId", 0),
+                           "bytes": ("bytes", 0), "graph_node_id": ("graphNodeId", 0), **wanted})
     return c
 
 
@@ -362,8 +382,9 @@ def api_columns(rd: Reader) -> Columns | None:
     t = "CUPTI_ACTIVITY_KIND_RUNTIME"
     if not rd.has(t, "start", "end", "globalTid", "correlationId", "nameId"):
         return None
-    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
-                       "correlation_id": ("correlationId", 0), "name_id": ("nameId", -1)})
+    c, _ = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                       "tid": ("globalTid", 0), "correlation_id": ("correlationId", 0),
+                       "name_id": ("nameId", -1)})
     c["name"] = interned(c["name_id"])
     return c
 
@@ -400,9 +421,9 @@ def nvtx_columns(rd: Reader) -> tuple[dict, tuple | None] | None:
         f"SELECT COUNT(text) FROM (SELECT {text} AS text FROM {t} WHERE {where.sql} LIMIT 10000)"
     ).fetchone()[0]
     has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
-    c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
-                            "domain_id": ("domainId", 0), "text_id": ("textId", -1),
-                            "has_text": (has_text, 0)},
+    c, values = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                            "tid": ("globalTid", 0), "domain_id": ("domainId", 0),
+                            "text_id": ("textId", -1), "has_text": (has_text, 0)},
                         where, text="text" if text == "text" and sample_text else None)
     if values is None and c["has_text"].any():
         values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
@@ -506,7 +527,7 @@ def prefetch(path: str | Path) -> None:
             if fh.read(16) != b"SQLite format 3\x00":
                 return
         _prefetched[_key(path)] = TableReads(Reader(path))
-    except (OSError, sqlite3.Error, InputError):
+    except (OSError, sqlite3.Error, InputError, UnicodeDecodeError):
         return
 
 
