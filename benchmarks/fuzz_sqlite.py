@@ -252,7 +252,9 @@ def main(argv=None) -> int:
     if not files:
         print("no SQLite exports found", file=sys.stderr)
         return 2
-    import trtprof.cli  # noqa: F401 - imported once, before the forks (pandas included)
+    # imported once, before the forks (pandas included): every mutant runs the same code
+    import trtprof.cli  # noqa: F401
+    import trtprof.parsers.nsys.export  # noqa: F401
     import trtprof.pipeline  # noqa: F401
     samples = [Sample(p) for p in files]
     rnd = random.Random(args.seed)
