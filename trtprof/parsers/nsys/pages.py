@@ -320,12 +320,20 @@ def _distinct_bytes(buf, at: np.ndarray, size: int):
     raw = grabbed.view(np.uint8).reshape(len(at), width)
     raw[:, size:] = 0                                # the bytes after: not part of the string
     words = grabbed.view(np.uint64).reshape(len(at), width // 8)
-    key = (words * _MULTIPLIERS[:words.shape[1]]).sum(axis=1, dtype=np.uint64)
+    mult = _MULTIPLIERS[:words.shape[1]]
+    if words.shape[1] <= 4:           # record headers: no temporary of every row's words
+        key = words[:, 0] * mult[0]
+        for j in range(1, words.shape[1]):
+            key += words[:, j] * mult[j]
+    else:
+        key = (words * mult).sum(axis=1, dtype=np.uint64)
     index, first = _distinct(key)
     # Each row against the first row of its key; a row that is that first row needs no look
-    # (all of them when every text differs).
+    # (all of them when every text differs). Where most rows share keys, the whole at once.
     other = np.flatnonzero(first[index] != np.arange(len(at)))
-    if not (words[first[index[other]]] == words[other]).all():   # a hash collision
+    same = ((words[first][index] == words).all() if len(other) > len(at) // 2 else
+            (words[first[index[other]]] == words[other]).all())
+    if not same:                      # a hash collision
         raise Unsupported("hash collision between two distinct byte strings")
     return index, first, raw[:, :size]
 
