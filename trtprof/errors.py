@@ -11,11 +11,16 @@ class TrtprofError(Exception):
 
     def __init__(self, message: str, *, path: str | None = None, exit_code: int | None = None):
         self.path = path
-        self.message = message
         if exit_code is not None:
             self.exit_code = exit_code
-        # one line whatever the file is called: control characters in a name are escaped
+        # one line whatever the file is called: control characters in a name are escaped;
+        # in the message (which may quote SQLite's errors, and those the damaged schema's SQL)
+        # whitespace runs become one space
         shown = path if path is None or path.isprintable() else repr(path)[1:-1]
+        if not message.isprintable():
+            message = " ".join(message.split())
+            message = message if message.isprintable() else repr(message)[1:-1]
+        self.message = message
         super().__init__(f"{shown}: {message}" if path else message)
 
 

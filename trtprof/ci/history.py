@@ -6,6 +6,7 @@ optional ``sqlite-utils`` (``pip install 'trtprof[history]'``); charts need matp
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import cast
@@ -38,7 +39,7 @@ def open_db(path: str | Path):
     """The history database at ``path`` (created on first write)."""
     su = _sqlite_utils()
     p = Path(path)
-    if p.exists() and p.is_dir():
+    if os.path.isdir(p):   # os.path: False, not an exception, where a directory is locked
         raise UsageError("is a directory, expected a database file", path=str(p))
     try:
         db = su.Database(p)
@@ -84,7 +85,7 @@ def add_run(db_path: str | Path, report: dict, **meta) -> dict:
 def list_runs(db_path: str | Path, *, model: str | None = None, gpu: str | None = None,
               limit: int | None = None) -> list[dict]:
     """Stored runs, oldest first (the last ``limit`` of them), optionally for one model/GPU."""
-    if not Path(db_path).exists():
+    if not os.path.exists(db_path):
         raise UsageError("no such history database (create it with `trtprof history add`)",
                          path=str(db_path))
     db = open_db(db_path)

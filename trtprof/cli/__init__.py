@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -16,7 +17,11 @@ class _Group(click.Group):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            # Buffered output fails only when flushed: inside this try, so that a full disk
+            # under stdout is an error, not exit 0 with a truncated report.
+            sys.stdout.flush()
+            return result
         except TrtprofError as err:
             click.echo(f"trtprof: error: {err}", err=True)
             sys.exit(err.exit_code)
@@ -24,16 +29,35 @@ class _Group(click.Group):
             raise
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as err:
+            if err.errno not in _WRITE_ERRORS:
+                _internal_error(err)
+            click.echo(_cannot_write(err), err=True)
+            sys.exit(2)
         except KeyboardInterrupt:
             click.echo("trtprof: interrupted", err=True)
             sys.exit(130)
         except Exception as err:  # noqa: BLE001 - the one place internal errors are caught
-            click.echo(f"trtprof: internal error: {type(err).__name__}: {err}\n"
-                       "Please report this at the project's issue tracker "
-                       "(run with TRTPROF_DEBUG=1 for the traceback).", err=True)
-            if os.environ.get("TRTPROF_DEBUG"):
-                raise
-            sys.exit(3)
+            _internal_error(err)
+
+
+# What the file system says when an output cannot be written (full disk, quota, file size
+# limit, I/O error): the user's to fix, not a bug. Files trtprof names are written through
+# outputs.write_file; these are what stdout's writes raise.
+_WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _cannot_write(err: OSError) -> str:
+    return f"trtprof: error: cannot write the output: {err.strerror}"
+
+
+def _internal_error(err: Exception):
+    click.echo(f"trtprof: internal error: {type(err).__name__}: {err}\n"
+               "Please report this at the project's issue tracker "
+               "(run with TRTPROF_DEBUG=1 for the traceback).", err=True)
+    if os.environ.get("TRTPROF_DEBUG"):
+        raise err
+    sys.exit(3)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,12 +112,21 @@ def entry() -> None:
         code = 0
     except SystemExit as stop:
         code = stop.code
+    except OSError as err:      # writing --help/--version, outside any command
+        if err.errno not in _WRITE_ERRORS:
+            raise
+        print(_cannot_write(err), file=sys.stderr)
+        code = 2
     if isinstance(code, str):
         print(code, file=sys.stderr)
         code = 1
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (BrokenPipeError, OSError, ValueError):   # reader gone or stream closed
+        except (BrokenPipeError, ValueError):   # reader gone or stream closed
             pass
+        except OSError as err:                   # full disk: the output is incomplete
+            if stream is sys.stdout and not code:
+                code = 2
+                print(_cannot_write(err), file=sys.stderr)
     os._exit(code or 0)

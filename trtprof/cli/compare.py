@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,12 @@ if TYPE_CHECKING:   # trtprof.report imports pandas: keep it out of CLI start-up
 def _load(path: str, what: str) -> Report:
     """Analyse one side (trace, logs/JSON, or a saved report.json) into a report dict."""
     from trtprof.analyze import analyze
-    if not Path(path).exists():
-        raise UsageError(f"{what} not found", path=path)
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        raise UsageError(f"{what} not found", path=path) from None
+    except OSError:
+        pass   # a directory that cannot be searched: the reading names the problem
     return analyze([path])
 
 

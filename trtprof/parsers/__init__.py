@@ -24,6 +24,7 @@ class Parser:
 
     def parse(self, path: Path) -> Any:
         from trtprof.errors import InputError
+        from trtprof.parsers.json_fields import JSON_SHAPE_ERRORS
         try:
             return getattr(import_module(self.module), self.function)(path)
         except JSON_SHAPE_ERRORS as err:
@@ -36,7 +37,6 @@ class Parser:
 
 
 JSON_KINDS = ("layer-json", "profile-json", "engine-metadata")
-JSON_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError)
 
 
 PARSERS: dict[str, Parser] = {p.kind: p for p in (

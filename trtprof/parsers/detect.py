@@ -47,14 +47,19 @@ def read_head(p: Path, size: int = 65536,
               expected: str = "a trace, log or JSON file") -> bytes:
     """The first ``size`` bytes of ``p``; InputError when it is missing, a directory, unreadable
     or empty."""
-    if not p.exists():
-        raise InputError("no such file", path=str(p))
-    if p.is_dir():
-        raise InputError(f"is a directory, expected {expected}", path=str(p))
     try:
+        # stat, not exists(): exists() raises PermissionError when a directory on the way
+        # cannot be searched (chmod 000), and only stat says which of the two it is
         mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(p)) from None
+    except PermissionError as err:
+        raise InputError(f"cannot read: {err.strerror} (a directory on the way to it cannot be "
+                         "searched?)", path=str(p)) from None
     except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
+        raise InputError(f"cannot read: {err.strerror or err}", path=str(p)) from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"is a directory, expected {expected}", path=str(p))
     if not stat.S_ISREG(mode):
         # a FIFO would block forever, a device never ends
         kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else \
@@ -64,7 +69,7 @@ def read_head(p: Path, size: int = 65536,
         with open(p, "rb") as fh:
             head = fh.read(size)
     except OSError as err:
-        raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
+        raise InputError(f"cannot read: {err.strerror or err}", path=str(p)) from None
     if not head:
         raise InputError("file is empty", path=str(p))
     return head

@@ -16,6 +16,7 @@ import pandas as pd
 
 from trtprof.errors import InputError
 from trtprof.parsers.formats import layer_precision, normalize_tactic_id, tensor_dict
+from trtprof.parsers.json_fields import located, typed, typed_list
 from trtprof.model import ENGINE_LAYER_COLUMNS, empty_frame
 
 from .trt_text import iter_json_values, read_text, split_top_level
@@ -59,13 +60,14 @@ def load_layer_json(obj: Any, path: str | None = None) -> EngineLayers:
     """Build :class:`EngineLayers` from an already parsed JSON value."""
     notes: list[str] = []
     bindings: list[str] = []
+    where = "Layers"                  # how the fields of the layers are named in errors
     if isinstance(obj, dict) and "Layers" in obj:
         raw = obj["Layers"]
-        bindings = [str(b) for b in obj.get("Bindings") or []]
+        bindings = typed_list(obj, "Bindings", str, "", path)
     elif isinstance(obj, dict) and "Name" in obj:
-        raw = [obj]
+        raw, where = [obj], ""
     elif isinstance(obj, list) and obj and all(isinstance(x, dict) and "Name" in x for x in obj):
-        raw = obj  # per-layer objects from IEngineInspector.get_layer_information
+        raw, where = obj, ""  # per-layer objects from IEngineInspector.get_layer_information
         notes.append("per-layer inspector output: no bindings list")
     else:
         raise InputError("not an engine layer JSON: expected {\"Layers\": [...], \"Bindings\": "
@@ -80,7 +82,10 @@ def load_layer_json(obj: Any, path: str | None = None) -> EngineLayers:
                             optimization_profiles=profiles)
     if not all(isinstance(x, dict) for x in raw):
         raise InputError("\"Layers\" mixes strings and objects, or holds other values", path=path)
-    rows = [_layer_row(d, path) for d in raw]
+    rows = []
+    for i, d in enumerate(raw):
+        with located(f"{where}[{i}]", path):
+            rows.append(_layer_row(d, f"{where}[{i}]", path))
     frame = _frame(rows)
     if frame.empty:
         notes.append("no layers in the file")
@@ -89,39 +94,48 @@ def load_layer_json(obj: Any, path: str | None = None) -> EngineLayers:
                         notes=notes, optimization_profiles=profiles)
 
 
-def _layer_row(d: dict, path: str | None) -> dict:
+def _layer_row(d: dict, where: str, path: str | None) -> dict:
     name = d.get("Name")
     if not isinstance(name, str):
-        raise InputError("a layer has no \"Name\" string", path=path)
-    layer_type = str(d.get("LayerType") or "")
-    inputs = [_tensor(t) for t in d.get("Inputs") or [] if isinstance(t, dict)]
-    outputs = [_tensor(t) for t in d.get("Outputs") or [] if isinstance(t, dict)]
-    origin = str(d.get("Origin") or "")
+        raise InputError(f"{where}.Name: a layer has no \"Name\" string", path=path)
+    layer_type = typed(d, "LayerType", (str,), where, path, "")
+    inputs = [_tensor(t, f"{where}.Inputs[{k}]", path)
+              for k, t in enumerate(typed_list(d, "Inputs", dict, where, path))]
+    outputs = [_tensor(t, f"{where}.Outputs[{k}]", path)
+               for k, t in enumerate(typed_list(d, "Outputs", dict, where, path))]
+    origin = typed(d, "Origin", (str,), where, path, "")
+    tactic = typed(d, "TacticValue", (str, int), where, path)
     known = {"Name", "LayerType", "Inputs", "Outputs", "TacticName", "TacticValue", "Metadata",
              "StreamId", "Origin"}
     return {
         "name": name,
         "layer_type": layer_type,
-        "tactic_name": str(d.get("TacticName") or ""),
-        "tactic_id": normalize_tactic_id(d.get("TacticValue")),
+        "tactic_name": typed(d, "TacticName", (str,), where, path, ""),
+        "tactic_id": normalize_tactic_id(tactic),
         "precision": layer_precision(inputs, outputs, layer_type),
         "inputs": inputs,
         "outputs": outputs,
         "is_reformat": is_reformat_layer(name, layer_type),
         "reformat_origin": origin if is_reformat_layer(name, layer_type) else "",
-        "metadata": split_metadata(d.get("Metadata")),
+        "metadata": split_metadata(typed(d, "Metadata", (str,), where, path)),
         "fused_ops": len(fusion_parts(name)),
-        "stream_id": d.get("StreamId") if isinstance(d.get("StreamId"), int) else None,
+        "stream_id": typed(d, "StreamId", (int,), where, path),
         "origin": origin,
         "myelin": layer_type == "Myelin" or "{ForeignNode[" in name,
         "params": {k: v for k, v in d.items() if k not in known},
     }
 
 
-def _tensor(t: dict) -> dict:
-    rec = tensor_dict(str(t.get("Name", "")), t.get("Format/Datatype"), t.get("Dimensions"))
+def _tensor(t: dict, where: str, path: str | None) -> dict:
+    # Dimensions: integers (-1 where dynamic); a name of a shape tensor is a string
+    dims = typed(t, "Dimensions", (list,), where, path)
+    if dims is not None and not all(isinstance(x, (int, str)) and not isinstance(x, bool)
+                                    for x in dims):
+        raise InputError(f"{where}.Dimensions: expected integers", path=path)
+    rec = tensor_dict(typed(t, "Name", (str,), where, path, ""),
+                      typed(t, "Format/Datatype", (str,), where, path), dims)
     if "Location" in t:
-        rec["location"] = t["Location"]
+        rec["location"] = typed(t, "Location", (str,), where, path)
     return rec
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from trtprof.errors import InputError
+from trtprof.parsers.json_fields import json_type, typed
 from trtprof.parsers.trt_text import is_measurement, iter_json_values, read_text
 
 METADATA_KEYS = {"performance_summary", "inference_options", "device_information",
@@ -27,42 +28,49 @@ class EngineMetadata:
     trt_version: str | None = None
 
 
-def _stats(values: object) -> dict[str, float] | None:
+def _stats(summary: dict, key: str, path: str | None) -> dict[str, float] | None:
     """TREx stores [min, max, mean, median, p99]-style lists; keep what the list says."""
-    if not isinstance(values, list) or len(values) < 4:
+    values = typed(summary, key, (list,), "performance_summary", path, [])
+    if len(values) < 4:
         return None
-    keys = ("min", "max", "mean", "median", "p99")
-    return {k: float(v) for k, v in zip(keys, values) if is_measurement(v)}
+    for i, v in enumerate(values):
+        if not is_measurement(v):
+            raise InputError(f"performance_summary.{key}[{i}]: expected a finite number, got "
+                             f"{json_type(v)}", path=path)
+    return {k: float(v) for k, v in zip(("min", "max", "mean", "median", "p99"), values)}
 
 
 def load_metadata(obj: dict, path: str | None = None) -> EngineMetadata:
     if not isinstance(obj, dict) or not set(obj) & METADATA_KEYS:
         raise InputError("not a TREx metadata JSON", path=path)
     md = EngineMetadata()
-    dev = obj.get("device_information") or {}
-    md.device = dev.get("Selected Device")
-    cc = dev.get("Compute Capability")
+    dev = typed(obj, "device_information", (dict,), "", path, {})
+    where = "device_information"
+    md.device = typed(dev, "Selected Device", (str,), where, path)
+    cc = typed(dev, "Compute Capability", (float, str), where, path)
     md.compute_capability = f"{float(cc):.1f}" if isinstance(cc, (int, float)) else cc
-    sms = dev.get("SMs")
-    md.sm_count = int(sms) if isinstance(sms, (int, float)) else None
-    md.build_options = dict(obj.get("build_options") or {})
-    prec = str(md.build_options.get("Precision", ""))
+    sms = typed(dev, "SMs", (float,), where, path)
+    # a count the analyses compute with (1e308 overflowed into infinity there)
+    if sms is not None and not (sms == int(sms) and 0 < sms <= 100_000):
+        raise InputError(f"{where}.SMs: expected a whole number of SMs, got {sms:g}", path=path)
+    md.sm_count = int(sms) if sms is not None else None
+    md.build_options = dict(typed(obj, "build_options", (dict,), "", path, {}))
+    prec = typed(md.build_options, "Precision", (str,), "build_options", path, "")
     if prec:
         parts = {p.strip().lower() for p in prec.split("+")}
         md.build_flags = {k: k in parts for k in ("fp16", "int8", "fp8", "bf16")}
-    summary = obj.get("performance_summary") or {}
+    summary = typed(obj, "performance_summary", (dict,), "", path, {})
     for key, name in (("Latency", "latency"), ("GPU Compute Time", "gpu_compute"),
                       ("H2D Latency", "h2d"), ("D2H Latency", "d2h"),
                       ("Enqueue Time", "enqueue")):
-        s = _stats(summary.get(key))
+        s = _stats(summary, key, path)
         if s:
             md.perf[name] = s
-    if is_measurement(summary.get("Throughput")):
-        md.perf["throughput_qps"] = float(summary["Throughput"])
-    for key, name in (("Total Host Walltime", "walltime_s"),
+    for key, name in (("Throughput", "throughput_qps"), ("Total Host Walltime", "walltime_s"),
                       ("Total GPU Compute Time", "total_gpu_compute_s")):
-        if is_measurement(summary.get(key)):
-            md.perf[name] = float(summary[key])
+        value = typed(summary, key, (float,), "performance_summary", path)
+        if value is not None:
+            md.perf[name] = float(value)
     if not md.device and not md.perf and not md.build_options:
         md.notes.append("metadata without device, build options or performance summary")
     return md

@@ -224,7 +224,12 @@ class _Parser:
             return True
         if self.block == "pseudo":
             if s.startswith("Name: "):
-                self.layer_blocks[-1]["rows"].append(_layer_row(_pseudo_obj(s), self.p))
+                rows = self.layer_blocks[-1]["rows"]
+                obj = _pseudo_obj(s)
+                # text, not JSON: the stream is not read from logs (an empty Metadata after it
+                # runs the two together, "0, Metadata:")
+                obj.pop("StreamId", None)
+                rows.append(_layer_row(obj, f"layer {len(rows)}", self.p))
                 return True
             if s == "Bindings:":
                 self.block = "bindings"

@@ -31,6 +31,10 @@ _PID_MASK = 0xFFFFFF
 
 # Mostly int64 arrays; interned id columns are (distinct ids, positions) pairs.
 Columns = dict[str, Any]
+# The "value for NULL" of a column that must have a value in every row read: an op's start or
+# end. A NULL there is a damaged row (nsys declares them NOT NULL), and an error: read as 0, it
+# gave a kernel of 4 seconds (a damaged record header, found by benchmarks/fuzz_sqlite.py).
+REQUIRED = -(2**63)
 # An interned text column: (distinct texts, each row's position among them).
 Texts = tuple[np.ndarray, np.ndarray]
 _IS_NOT_NULL = re.compile(r"\((\w+) IS NOT NULL\)")
@@ -100,6 +104,12 @@ def connect_readonly(path: Path, check_same_thread: bool = True) -> sqlite3.Conn
     return sqlite3.connect(uri, uri=True, check_same_thread=check_same_thread)
 
 
+def _no_nulls(table: str, column: str, count: int) -> None:
+    if count:
+        raise sqlite3.DatabaseError(f"{table}.{column} is NULL in {count} rows, where every row "
+                                    "has a value (a damaged record?)")
+
+
 class ReadMeter:
     """How far the page reads of one export have got: leaf pages decoded, of those found so
     far (each table's count is known as soon as its reading starts, in a few milliseconds)."""
@@ -152,9 +162,30 @@ class Reader:
             self._stored[table] = [r[1] for r in info if r[6] != 2]   # VIRTUAL: not stored
             self._not_null.update((table, r[1]) for r in info if r[3])
             keys = [r for r in info if r[5]]
-            if len(keys) == 1 and keys[0][2].upper() == "INTEGER":   # stored as the rowid
-                self._rowid_alias.add((table, keys[0][1]))
+            if len(keys) == 1 and keys[0][2].upper() == "INTEGER" and not self._desc(table):
+                self._rowid_alias.add((table, keys[0][1]))   # stored as the rowid
         return self._columns[table]
+
+    def _desc(self, table: str) -> bool:
+        """Whether the table's definition says DESC anywhere: ``x INTEGER PRIMARY KEY DESC``
+        is not the rowid (SQLite's documented quirk), so no key is taken for the rowid then."""
+        sql = self.con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (table,)).fetchone()
+        return bool(sql and sql[0] and re.search(r"\bDESC\b", sql[0], re.IGNORECASE))
+
+    def rowid_name(self, table: str) -> str | None:
+        """A name that means the table's rowid in SQL: ``rowid``, ``_rowid_`` or ``oid``, the
+        first that no column of the table takes for itself (a column named ``rowid`` is that
+        column, not the rowid); None when all three are taken or the table has no rowid."""
+        taken = {c.lower() for c in self.columns(table)}
+        for name in ("rowid", "_rowid_", "oid"):
+            if name not in taken:
+                try:
+                    self.con.execute(f"SELECT {name} FROM {table} LIMIT 0")
+                except sqlite3.OperationalError:       # WITHOUT ROWID
+                    return None
+                return name
+        return None
 
     def not_null(self, table: str, col: str) -> bool:
         """Declared NOT NULL: no IFNULL and no NULL count needed when reading it."""
@@ -201,9 +232,13 @@ class Reader:
         if where and set(where.columns) & virtual:
             raise sqlite_pages.Unsupported("a filter on a generated column")
         text_col = None if text is None else index[text]
-        if any((table, names[i]) in self._rowid_alias for i in raw_ints | nulls):
-            raise sqlite_pages.Unsupported("a column that is the rowid")
-        if not raw_ints and not nulls and text_col is None:
+        # An INTEGER PRIMARY KEY is the rowid: the cell's key, never NULL
+        rowid = {i for i in raw_ints | nulls if (table, names[i]) in self._rowid_alias}
+        raw_ints -= rowid
+        nulls -= rowid
+        if text_col in rowid:
+            raise sqlite_pages.Unsupported("text read from the rowid")
+        if not raw_ints and not nulls and not rowid and text_col is None:
             raise sqlite_pages.Unsupported("no column to read")
         root = self.con.execute("SELECT rootpage FROM sqlite_master WHERE type = 'table' "
                                 "AND name = ?", (table,)).fetchone()[0]
@@ -211,12 +246,17 @@ class Reader:
         texts: list[tuple[np.ndarray, np.ndarray]] = []
         n, rows, any_text = 0, 0, False
         for chunk in sqlite_pages.read_table(self.path, root, len(names), sorted(raw_ints),
-                                             text_col, sorted(nulls - raw_ints), self.meter):
+                                             text_col, sorted(nulls - raw_ints), self.meter,
+                                             sorted(rowid)):
             rows += len(next(iter(chunk.values())))
             keep = where.keep({c: chunk.get(index[c]) if c in index else None
                                for c in where.columns}) if where else None
             n += len(next(iter(chunk.values()))) if keep is None else int(np.count_nonzero(keep))
             for alias, (i, only_null) in source.items():
+                if wanted[alias][1] == REQUIRED and not only_null:
+                    null = chunk[i].null
+                    _no_nulls(table, wanted[alias][0], 0 if null is None else
+                              int(np.count_nonzero(null if keep is None else null[keep])))
                 values = (chunk[i].notnull().astype(np.int64) if only_null
                           else chunk[i].value_or(wanted[alias][1]))
                 parts[alias].append(values if keep is None else values[keep])
@@ -248,22 +288,33 @@ class Reader:
         column). A value that is not an integer is an error, never a guess.
         """
         have = self.columns(table)
-        cond = f" WHERE {where}" if where else ""
+        # In rowid order, as the page reader gives them (ties in later sorts keep it): a plain
+        # scan of the table (NOT INDEXED: an index on a filtered column would give its order),
+        # and ORDER BY the rowid under a name no column shadows, which costs no sort then.
+        key = self.rowid_name(table)
+        cond = f" NOT INDEXED{f' WHERE {where}' if where else ''}"
+        order = f" ORDER BY {key}" if key else ""
         # An expression such as "(text IS NOT NULL)" is read like a column.
         present = {a: c for a, (c, _) in wanted.items() if c in have or not c.isidentifier()}
         aliases = list(present)
         if aliases:
+            required = [a for a in aliases if wanted[a][1] == REQUIRED]
             bad = self.con.execute(
-                "SELECT " + ", ".join(f"TOTAL(typeof({present[a]}) NOT IN ('integer', 'null'))"
-                                      for a in aliases) + f" FROM {table}{cond}").fetchone()
+                "SELECT " + ", ".join(
+                    [f"TOTAL(typeof({present[a]}) NOT IN ('integer', 'null'))" for a in aliases]
+                    # typeof: SQLite folds "x IS NULL" to false on a NOT NULL column
+                    + [f"TOTAL(typeof({present[a]}) = 'null')" for a in required])
+                + f" FROM {table}{cond}").fetchone()
             for alias, n_bad in zip(aliases, bad):
                 if n_bad:
                     raise sqlite3.DatabaseError(f"{table}.{alias}: {int(n_bad)} values are not "
                                                 "integers")
+            for alias, n_null in zip(required, bad[len(aliases):]):
+                _no_nulls(table, present[alias], int(n_null))
         sel = [f"IFNULL({present[a]}, {int(wanted[a][1])})" for a in aliases]
         if text is not None:
             sel.append(f"IFNULL({text}, '')")
-        rows = self.con.execute(f"SELECT {', '.join(sel) or 'NULL'} FROM {table}{cond}"
+        rows = self.con.execute(f"SELECT {', '.join(sel) or 'NULL'} FROM {table}{cond}{order}"
                                 ).fetchall()
         n = len(rows)
         cols = list(zip(*rows)) if rows else [()] * len(sel)
@@ -301,9 +352,9 @@ def kernel_columns(rd: Reader) -> tuple[Columns, bool] | None:
     if not rd.has(t, "start", "end", "correlationId"):
         return None
     demangled = "demangledName" in rd.columns(t)
-    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
-                       "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
-                       "correlation_id": ("correlationId", 0),
+    c, _ = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                       "device_id": ("deviceId", 0), "stream_id": ("streamId", 0),
+                       "gpid": ("globalPid", 0), "correlation_id": ("correlationId", 0),
                        "name_id": ("demangledName" if demangled else "shortName", -1),
                        "short_id": ("shortName", -1), "graph_node_id": ("graphNodeId", 0)})
     c["name"] = interned(c["name_id"])
@@ -320,10 +371,10 @@ def copy_columns(rd: Reader, table: str, kind: str) -> Columns | None:
                   "dst_kind": ("dstKind", -1)}
     else:
         wanted = {"src_kind": ("memKind", -1)}
-    c, _ = rd.ints(table, {"start": ("start", 0), "end": ("end", 0), "device_id": ("deviceId", 0),
-                           "stream_id": ("streamId", 0), "gpid": ("globalPid", 0),
-                           "correlation_id": ("correlationId", 0), "bytes": ("bytes", 0),
-                           "graph_node_id": ("graphNodeId", 0), **wanted})
+    c, _ = rd.ints(table, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                           "device_id": ("deviceId", 0), "stream_id": ("streamId", 0),
+                           "gpid": ("globalPid", 0), "correlation_id": ("correlationId", 0),
+                           "bytes": ("bytes", 0), "graph_node_id": ("graphNodeId", 0), **wanted})
     return c
 
 
@@ -331,8 +382,9 @@ def api_columns(rd: Reader) -> Columns | None:
     t = "CUPTI_ACTIVITY_KIND_RUNTIME"
     if not rd.has(t, "start", "end", "globalTid", "correlationId", "nameId"):
         return None
-    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
-                       "correlation_id": ("correlationId", 0), "name_id": ("nameId", -1)})
+    c, _ = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                       "tid": ("globalTid", 0), "correlation_id": ("correlationId", 0),
+                       "name_id": ("nameId", -1)})
     c["name"] = interned(c["name_id"])
     return c
 
@@ -369,9 +421,9 @@ def nvtx_columns(rd: Reader) -> tuple[dict, tuple | None] | None:
         f"SELECT COUNT(text) FROM (SELECT {text} AS text FROM {t} WHERE {where.sql} LIMIT 10000)"
     ).fetchone()[0]
     has_text = "(text IS NOT NULL)" if text == "text" else "text"   # absent column: 0
-    c, values = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "tid": ("globalTid", 0),
-                            "domain_id": ("domainId", 0), "text_id": ("textId", -1),
-                            "has_text": (has_text, 0)},
+    c, values = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                            "tid": ("globalTid", 0), "domain_id": ("domainId", 0),
+                            "text_id": ("textId", -1), "has_text": (has_text, 0)},
                         where, text="text" if text == "text" and sample_text else None)
     if values is None and c["has_text"].any():
         values = rd.ints(t, {"has_text": (has_text, 0)}, where, text="text")[1]
@@ -475,7 +527,7 @@ def prefetch(path: str | Path) -> None:
             if fh.read(16) != b"SQLite format 3\x00":
                 return
         _prefetched[_key(path)] = TableReads(Reader(path))
-    except (OSError, sqlite3.Error, InputError):
+    except (OSError, sqlite3.Error, InputError, UnicodeDecodeError):
         return
 
 

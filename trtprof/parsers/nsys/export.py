@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from trtprof.errors import InputError
-from trtprof.parsers.nsys.columns import Reader, TableReads, interned, pid_of, prefetched
+from trtprof.parsers.nsys.columns import (REQUIRED, Reader, TableReads, interned, pid_of,
+                                         prefetched)
 from trtprof.model import (API_COLUMNS, GPU_OP_COLUMNS, GRAPH_NODE_COLUMNS, NVTX_COLUMNS,
                            SYNC_COLUMNS, GpuInfo, Trace, categorical, constant_categorical,
                            empty_frame)
@@ -294,7 +295,7 @@ def _graph_nodes(rd: Reader) -> pd.DataFrame:
         return empty_frame(GRAPH_NODE_COLUMNS)
     c, _ = rd.ints(t, {"graph_node_id": ("graphNodeId", 0),
                        "original_graph_node_id": ("originalGraphNodeId", 0),
-                       "tid": ("globalTid", 0), "start": ("start", 0)})
+                       "tid": ("globalTid", 0), "start": ("start", REQUIRED)})
     return _frame(c)
 
 
@@ -302,8 +303,9 @@ def _sync(rd: Reader) -> pd.DataFrame:
     t = "CUPTI_ACTIVITY_KIND_SYNCHRONIZATION"
     if not rd.has(t, "start", "end"):
         return empty_frame(SYNC_COLUMNS)
-    c, _ = rd.ints(t, {"start": ("start", 0), "end": ("end", 0), "gpid": ("globalPid", 0),
-                       "stream_id": ("streamId", 0), "sync_type": ("syncType", -1)})
+    c, _ = rd.ints(t, {"start": ("start", REQUIRED), "end": ("end", REQUIRED),
+                       "gpid": ("globalPid", 0), "stream_id": ("streamId", 0),
+                       "sync_type": ("syncType", -1)})
     return _frame({
         "start": c["start"], "end": c["end"], "pid": pid_of(c["gpid"]),
         "stream_id": c["stream_id"], "sync_type": _enum(c["sync_type"], SYNC_TYPES),
@@ -357,7 +359,9 @@ def read_nsys_sqlite(path: str | Path, progress: Progress | None = None) -> Trac
             capture_command=_capture_command(rd),
             graph_launches=graph_rows[0], graph_time_ns=graph_rows[1],
         )
-    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as err:   # pandas wraps sqlite's
+    # pandas wraps sqlite's errors; a damaged schema's error message, not valid UTF-8 itself,
+    # reaches Python as a UnicodeDecodeError instead of the DatabaseError SQLite raised
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read the SQLite export ({err}); is it truncated or still being "
                          f"written?", path=str(path)) from None
     finally:

@@ -31,7 +31,10 @@ MAGIC = b"SQLite format 3\x00"
 _LEAF, _INTERIOR = 13, 5              # table b-tree page types
 _CHUNK_PAGES = 16384                  # leaf pages decoded together (64 MB of 4 KiB pages)
 _PAD = 16                             # zero bytes after a chunk: fixed-width reads past a value
-_SHUFFLE = np.uint64(0x9E3779B97F4A7C15)
+# A record (and so a text) fits in a page: 64 KiB at most, 8192 words of 8 bytes.
+_MULTIPLIERS = np.random.default_rng(0x9E3779B9).integers(
+    0, 2**63, size=65536 // 8 + 1, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_FEW_ROWS = 64                        # texts of one length decoded one by one below this
 _MAX_DEPTH = 20                       # SQLite's own limit on b-tree depth
 _MAX_HEADER = 4096                    # bytes: hundreds of columns, no nsys table has that many
 
@@ -76,27 +79,19 @@ def page_size(path: Path) -> tuple[int, int, int]:
 
 
 def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | None = None,
-               nulls: Sequence[int] = (), meter=None):
+               nulls: Sequence[int] = (), meter=None, rowid: Sequence[int] = ()):
     """Yield, chunk by chunk of leaf pages in rowid order, ``{column index: Column}`` for the
     integer columns ``ints``, the text column ``text`` and the columns ``nulls`` (of any type;
     only which rows are NULL: their ``values`` are None) of the table whose b-tree starts at
-    page ``root`` and whose schema has ``ncols`` columns. ``meter`` (optional) is told how many
-    leaf pages there are (``expect``) and how many have been decoded (``read``)."""
+    page ``root`` and whose schema has ``ncols`` columns. ``rowid``: the columns that are the
+    rowid (an INTEGER PRIMARY KEY), whose value is the cell's key and not in the record.
+    ``meter`` (optional) is told how many leaf pages there are (``expect``) and how many have
+    been decoded (``read``)."""
     psize, usable, encoding = page_size(path)
     if text is not None and encoding != 1:
         raise Unsupported("text is not UTF-8")
     with open(path, "rb") as fh:
         leaves = _leaf_pages(fh, root, psize)
-        if len(leaves) > 1:
-            # A leaf below the root always holds rows in a sound file: a zero cell count
-            # (one changed byte) would silently drop every row of that page.
-            counts = []
-            for page in leaves.tolist():
-                fh.seek((page - 1) * psize + 3)
-                head = fh.read(2)
-                counts.append(int.from_bytes(head, "big") if len(head) == 2 else 0)
-            if 0 in counts:
-                raise Unsupported("a non-root leaf page without cells (damaged file?)")
         if meter is not None:
             meter.expect(len(leaves))
         # One buffer for every chunk: what is decoded from it is copied out.
@@ -105,7 +100,7 @@ def read_table(path: Path, root: int, ncols: int, ints: list[int], text: int | N
             pages = leaves[start:start + _CHUNK_PAGES]
             _read_pages(fh, pages, psize, buf)
             chunk = _decode(buf[:len(pages) * psize + _PAD], len(pages), psize, usable, ncols,
-                            ints, text, nulls)
+                            ints, text, nulls, rowid, below_root=len(leaves) > 1)
             if meter is not None:
                 meter.read(len(pages))
             yield chunk
@@ -217,12 +212,16 @@ def _serial_size(t: int) -> int:
     raise Unsupported(f"reserved serial type {t}")
 
 
-def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
-    """Every row of a chunk of leaf pages."""
+def _decode(buf, npages, psize, usable, ncols, ints, text, nulls, rowid=(), below_root=False):
+    """Every row of a chunk of leaf pages (``below_root``: the leaves of an interior root)."""
     base = np.arange(npages, dtype=np.int64) * psize
     if (buf[base] != _LEAF).any():
         raise Unsupported("a leaf of the table b-tree is not a table leaf page")
     ncells = buf[base + 3].astype(np.int64) << 8 | buf[base + 4]
+    # A leaf below the root always holds rows in a sound file: a zero cell count (one
+    # changed byte) would silently drop every row of that page.
+    if below_root and (ncells == 0).any():
+        raise Unsupported("a non-root leaf page without cells (damaged file?)")
     if (8 + 2 * ncells > usable).any():
         raise Unsupported("damaged leaf page header")
     page = np.repeat(base, ncells)
@@ -236,7 +235,11 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     # Larger payloads continue on overflow pages (a row of several kilobytes).
     if (payload > usable - 35).any():
         raise Unsupported("rows on overflow pages")
-    n2 = _varint_length(buf, cell + n1)              # the rowid: rows come in its order
+    # The rowid: rows come in its order; its value only for a column that is the rowid.
+    if rowid:
+        key, n2 = _varint(buf, cell + n1)
+    else:
+        n2 = _varint_length(buf, cell + n1)
     record = cell + n1 + n2
     if (record + payload - page > usable).any():
         raise Unsupported("damaged cell")
@@ -246,6 +249,7 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
     if not len(record):
         return ({col: Column(np.zeros(0, dtype=np.int64), None) for col in ints}
                 | {col: Column(None, np.zeros(0, dtype=bool)) for col in nulls}
+                | {col: Column(np.zeros(0, dtype=np.int64), None) for col in rowid}
                 | ({} if text is None else {text: Column(np.zeros(0, dtype=np.int64), None,
                                                          np.array([""], dtype=object))}))
     pattern, layouts = _patterns(buf, record, header)
@@ -258,6 +262,12 @@ def _decode(buf, npages, psize, usable, ncols, ints, text, nulls):
         out[col] = _int_column(buf, record, pattern, layouts, col)
     if text is not None:
         out[text] = _text_column(buf, record, pattern, layouts, text)
+    for col in rowid:
+        # The record holds NULL in the rowid's place. A value there means the column is not
+        # the rowid after all (INTEGER PRIMARY KEY DESC is not, SQLite's documented quirk).
+        if any(lay.of(col)[0] != 0 for lay in layouts):
+            raise Unsupported("a value stored for a column taken as the rowid")
+        out[col] = Column(key, None)
     for col in nulls:
         null = np.array([lay.of(col)[0] == 0 for lay in layouts])
         out.setdefault(col, Column(None, null[pattern]))
@@ -300,19 +310,30 @@ def _patterns(buf, record, header) -> tuple[np.ndarray, list[_Layout]]:
 def _distinct_bytes(buf, at: np.ndarray, size: int):
     """Rows whose ``size`` bytes from offsets ``at`` are the same: (each row's index among
     the distinct byte strings, the first row of each, the rows' bytes as a 2-D array). The
-    bytes are hashed 8 at a time into one key per row, and every row is then checked against
-    the first row of its key, so two byte strings with one key cannot pass unnoticed."""
+    bytes are hashed 8 at a time into one key per row (a sum of the words times random odd
+    numbers: one numpy call whatever the width; a call per word made long texts slow), and
+    every row is then checked against the first row of its key, so two byte strings with one
+    key cannot pass unnoticed (a collision declines the table)."""
     width = -(-size // 8) * 8
     grabbed = np.ndarray((len(buf) - width + 1,), dtype=f"V{width}", buffer=buf,
                          strides=(1,))[at]
     raw = grabbed.view(np.uint8).reshape(len(at), width)
     raw[:, size:] = 0                                # the bytes after: not part of the string
     words = grabbed.view(np.uint64).reshape(len(at), width // 8)
-    key = words[:, 0].copy()
-    for j in range(1, words.shape[1]):
-        key = key * _SHUFFLE ^ words[:, j]
+    mult = _MULTIPLIERS[:words.shape[1]]
+    if words.shape[1] <= 4:           # record headers: no temporary of every row's words
+        key = words[:, 0] * mult[0]
+        for j in range(1, words.shape[1]):
+            key += words[:, j] * mult[j]
+    else:
+        key = (words * mult).sum(axis=1, dtype=np.uint64)
     index, first = _distinct(key)
-    if not (words[first][index] == words).all():     # a hash collision: never seen
+    # Each row against the first row of its key; a row that is that first row needs no look
+    # (all of them when every text differs). Where most rows share keys, the whole at once.
+    other = np.flatnonzero(first[index] != np.arange(len(at)))
+    same = ((words[first][index] == words).all() if len(other) > len(at) // 2 else
+            (words[first[index[other]]] == words[other]).all())
+    if not same:                      # a hash collision
         raise Unsupported("hash collision between two distinct byte strings")
     return index, first, raw[:, :size]
 
@@ -325,11 +346,16 @@ def _distinct(key: np.ndarray, few: int = 32) -> tuple[np.ndarray, np.ndarray]:
     first: list[int] = []
     todo = np.arange(len(key), dtype=np.int64)
     left = key
-    while len(todo) and len(first) < few:
+    # Peeling pays while each pass takes many rows; for a few rows, or keys mostly distinct
+    # (texts: a pass per distinct text), one sort costs less.
+    while len(todo) > few and len(first) < few:
         hit = left == left[0]
+        taken = int(np.count_nonzero(hit))
         index[todo[hit]] = len(first)
         first.append(int(todo[0]))
         todo, left = todo[~hit], left[~hit]
+        if taken * few < len(todo):
+            break
     if len(todo):
         _, one, inverse = np.unique(left, return_index=True, return_inverse=True)
         index[todo] = inverse.reshape(-1) + len(first)
@@ -391,12 +417,48 @@ def _text_column(buf, record, pattern, layouts, col) -> Column:
     positions = np.zeros(len(record), dtype=np.int64)
     texts = [""]
     # Interned: each distinct text is decoded once (texts of one length compared as bytes).
-    for n in np.unique(length).tolist():
+    # The rows grouped by length with one sort: a pass over every row per distinct length
+    # made thousands of lengths (names of 1-3000 characters) 14x slower than SQLite.
+    order = np.argsort(length, kind="stable")
+    few = []
+    for rows in np.split(order, np.flatnonzero(np.diff(length[order])) + 1):
+        n = int(length[rows[0]]) if len(rows) else 0
         if n == 0:
             continue
-        rows = np.flatnonzero(length == n)
+        if len(rows) < _FEW_ROWS:     # numpy's calls cost more than a row at a time
+            few.append(rows)
+            continue
         index, first, raw = _distinct_bytes(buf, start[rows], n)
         positions[rows] = index + len(texts)
-        texts.extend(raw[k].tobytes().decode("utf-8", "replace") for k in first.tolist())
+        texts.extend(_utf8(raw[first], n))
+    if few:
+        rows = np.concatenate(few)
+        positions[rows] = _one_by_one(buf, start[rows], length[rows], texts)
     null = (types == 0)[pattern]
     return Column(positions, null if null.any() else None, np.array(texts, dtype=object))
+
+
+def _one_by_one(buf: np.ndarray, start: np.ndarray, length: np.ndarray,
+                texts: list[str]) -> list[int]:
+    """Texts at ``start`` of ``length`` bytes, interned in Python (a dict of their bytes):
+    each row's position in ``texts``, which gains the texts not yet in it."""
+    view = memoryview(buf)  # type: ignore[arg-type]  # numpy's stubs: __buffer__ only for 3.12+
+    seen: dict[bytes, int] = {}
+    out = []
+    for at, n in zip(start.tolist(), length.tolist()):
+        raw = view[at:at + n].tobytes()
+        pos = seen.get(raw)
+        if pos is None:
+            pos = seen[raw] = len(texts)
+            texts.append(raw.decode("utf-8", "replace"))
+        out.append(pos)
+    return out
+
+
+def _utf8(raw: np.ndarray, n: int) -> list[str]:
+    """Rows of ``n`` bytes as text. ASCII (most names) is decoded in one call and sliced, a
+    byte being a character; other UTF-8 row by row (invalid bytes replaced, as before)."""
+    if len(raw) and (raw < 0x80).all():
+        text = raw.tobytes().decode("ascii")
+        return [text[i:i + n] for i in range(0, len(text), n)]
+    return [row.tobytes().decode("utf-8", "replace") for row in raw]
