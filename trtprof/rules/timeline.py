@@ -10,7 +10,7 @@ import pandas as pd
 from trtprof.analysis.result import TraceFacts
 from trtprof.rules import Context, Finding, Words, rule
 from trtprof.rules._common import fmt_ns, pct, threshold
-from trtprof.analysis.window import TRT_DOMAIN, _union_length
+from trtprof.analysis.window import TRT_DOMAIN
 
 
 def _trace(ctx: Context) -> TraceFacts:
@@ -18,25 +18,38 @@ def _trace(ctx: Context) -> TraceFacts:
     return ctx.analysis.trace
 
 
-def _union(starts, ends) -> int:
-    s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
-    if not len(s):
-        return 0
-    return int(_union_length(s, e, np.zeros(len(s), dtype=np.int64)).sum())
+def _idle_before(gaps: pd.DataFrame, t: np.ndarray) -> np.ndarray:
+    """Idle time (gap time) before each instant ``t``; the gaps are disjoint and sorted."""
+    gs, ge = gaps["start"].to_numpy(np.int64), gaps["end"].to_numpy(np.int64)
+    done = np.concatenate([[0], np.cumsum(ge - gs)])        # idle in the gaps before gap k
+    k = np.searchsorted(gs, t, side="right") - 1            # the last gap starting at or before t
+    safe = np.maximum(k, 0)
+    inside = np.clip(t - gs[safe], 0, ge[safe] - gs[safe])
+    return np.where(k >= 0, done[safe] + inside, 0)
 
 
-def _overlap(gaps: pd.DataFrame, s: np.ndarray, e: np.ndarray, lo: int, hi: int) -> int:
-    """Time of the gaps covered by the intervals [s, e) (|G n U| = |G| + |U| - |G u U|)."""
-    s, e = np.clip(s, lo, hi), np.clip(e, lo, hi)
+def _covered_idle(gaps: pd.DataFrame, s: np.ndarray, e: np.ndarray,
+                  groups: np.ndarray) -> np.ndarray:
+    """Per group (codes 0..n-1), the gap time that the union of its intervals [s, e) covers.
+    One pass for every group: each group's intervals are merged into disjoint runs, and a run
+    covers the idle time between its ends (a difference of the running idle total). Many
+    distinct host range names cost no more than one (a loop over names was O(names x gaps))."""
+    n = int(groups.max()) + 1 if len(groups) else 0
+    out = np.zeros(n, dtype=np.int64)
     keep = e > s
-    s, e = s[keep], e[keep]
+    s, e, groups = s[keep].astype(np.int64), e[keep].astype(np.int64), groups[keep]
     if not len(s) or not len(gaps):
-        return 0
-    g = _union(gaps["start"], gaps["end"])
-    u = _union(s, e)
-    both = _union(np.concatenate([gaps["start"].to_numpy(), s]),
-                  np.concatenate([gaps["end"].to_numpy(), e]))
-    return g + u - both
+        return out
+    order = np.lexsort((s, groups))
+    s, e, groups = s[order], e[order], groups[order]
+    reach = pd.Series(e).groupby(groups).cummax().to_numpy()
+    first = np.r_[True, groups[1:] != groups[:-1]]
+    new_run = first | (s > np.r_[0, reach[:-1]])
+    at = np.flatnonzero(new_run)
+    run_end = np.maximum.reduceat(e, at)
+    covered = _idle_before(gaps, run_end) - _idle_before(gaps, s[at])
+    np.add.at(out, groups[at], covered)
+    return out
 
 
 def _gaps(ops: pd.DataFrame) -> pd.DataFrame:
@@ -125,16 +138,13 @@ def gpu_idle(ctx: Context) -> list[Idle]:
                "idle_inside_ns": inside.median()}
     outside = win.ops[~win.ops["in_window"]]
     copies = outside[outside["kind"] != "kernel"]
-    cov_copies = 0
-    if len(copies):
-        cov_copies = _overlap(gaps, copies["start"].to_numpy(), copies["end"].to_numpy(), lo, hi)
+    cov_copies = int(_covered_idle(gaps, copies["start"].to_numpy(), copies["end"].to_numpy(),
+                                   np.zeros(len(copies), dtype=np.int64)).sum())
     nvtx = trace.nvtx
     host = nvtx[(nvtx["domain"].astype(str) != TRT_DOMAIN) & (nvtx["end"] > nvtx["start"])]
-    ranges = []
-    for name, g in host.groupby(host["name"].astype(str), observed=True):
-        cov = _overlap(gaps, g["start"].to_numpy(), g["end"].to_numpy(), lo, hi)
-        if cov >= 0.05 * idle:
-            ranges.append((str(name), int(cov)))
+    codes, names = pd.factorize(host["name"].astype(str), sort=True)
+    cov = _covered_idle(gaps, host["start"].to_numpy(), host["end"].to_numpy(), codes)
+    ranges = [(str(names[i]), int(cov[i])) for i in np.flatnonzero(cov >= 0.05 * idle)]
     sev = "high" if frac >= threshold(ctx, "gpu_idle", "high_idle") else \
         "medium" if frac >= threshold(ctx, "gpu_idle", "medium_idle") else "low"
     return [Idle(idle_ns=idle, span_ns=span, gaps=len(gaps),
