@@ -176,18 +176,21 @@ def test_html_needs_no_extra(run_cli, tmp_path, monkeypatch):
 
 
 
-def test_progress_on_a_terminal_stderr_even_when_json_goes_to_a_pipe():
+def test_progress_on_a_terminal_stderr_even_when_json_goes_to_a_pipe(tmp_path):
     """stderr a terminal, stdout a pipe (``--format json > file``): the line shows from the
-    first half second; the JSON on stdout stays clean."""
+    first half second; the JSON on stdout stays clean. A 200k-kernel trace, so the run lasts
+    well over half a second on any machine."""
     import os
     import pty
     import subprocess
     import sys
 
-    from conftest import SAMPLES
+    from trtprof.testing import synth
+    trace = tmp_path / "big.sqlite"
+    synth.write_trace(synth.generic(200_000), trace)
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "trtprof", "analyze",
-                             str(SAMPLES / "int8_fallbacks.sqlite"), "--format", "json"],
+    proc = subprocess.Popen([sys.executable, "-m", "trtprof", "analyze", str(trace),
+                             "--format", "json"],
                             stdout=subprocess.PIPE, stderr=slave)
     os.close(slave)
     out, _ = proc.communicate(timeout=120)
