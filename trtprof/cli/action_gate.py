@@ -57,8 +57,8 @@ def main() -> int:
     except TrtprofError as err:
         print(f"trtprof: error: {err}", file=sys.stderr)
         verdict, code = "error", err.exit_code
-        body = (f"<!-- trtprof-gate -->\n### ⚠️ trtprof gate could not run\n\n"
-                f"See the job log: exit {code}.\n")
+        from trtprof.reports.compare_markdown import MARKER
+        body = f"{MARKER}\n### ⚠️ trtprof gate could not run\n\nSee the job log: exit {code}.\n"
     WORK.mkdir(exist_ok=True)
     (WORK / "comment.md").write_text(body, encoding="utf-8")
     out = env.get("GITHUB_OUTPUT")

@@ -173,6 +173,11 @@ def _unique(plain: list[str], width: int, shorter) -> list[str]:
     return out
 
 
+# What our own words show as code: the commands they quote in backticks (group 1) and the
+# command-line flags they name (``--fp16``, ``--layerPrecisions=<layer>:int8``).
+COMMANDS = re.compile(r"`([^`\n]+)`|(?<![\w`-])--[A-Za-z][\w-]*(?:=[^\s,;()`]*[^\s,;().`])?")
+
+
 def fit(text: str, width: int = 80) -> str:
     """Text cut in the middle to ``width`` characters. For layer names, which are shown whole
     (short_name's argument-list trimming is for kernel names only)."""
@@ -370,6 +375,7 @@ def finding_stake(report: dict, f: dict, unit: str | None = None) -> list[str]:
 
 def stake_unit(report: dict, findings: list[dict]) -> str | None:
     """One time unit for the stakes of ``findings`` shown together: the largest one's."""
-    n = iterations_of(report) or 1     # type: ignore[arg-type]
-    times = [f["time_ns"] / (n if n > 1 else 1) for f in findings if f.get("time_ns") is not None]
+    n = iterations_of(report)     # type: ignore[arg-type]
+    times = [f["time_ns"] / n if n and n > 1 else f["time_ns"]      # finding_stake's basis
+             for f in findings if f.get("time_ns") is not None]
     return time_unit(max(times)) if times else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from trtprof.reports.common import (change_verdict, count_of, fmt_change, fmt_metric, fmt_ns,
                                     precision_rank)
-from trtprof.reports.md import code, link, name_list
+from trtprof.reports.md import code, name_list, report_link
 from trtprof.reports.md import escape as text
 
 MARKER = "<!-- trtprof-gate -->"
@@ -131,8 +131,7 @@ def render_gate(comparison: dict, result, top: int = 10, report_url: str | None 
                                 "checks skipped (no metric is measured on both sides)"}.get(
         result.verdict, f"❌ trtprof gate failed: {len(failed)} of {len(result.checks)} checks")
     lines = [MARKER, f"### {head}", ""]
-    if report_url:
-        lines += [f"📄 {link('Full report', report_url)}", ""]
+    lines += report_link(report_url)
     lines += [*_sides(comparison), "", "| | Check | Result |", "|---|---|---|"]
     for c in result.checks:
         # details are ours (numbers and words), only table pipes need escaping

@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import re
 from importlib import resources
 from pathlib import PurePath
 
 from trtprof.reports import charts
-from trtprof.reports.md import FLAG
-from trtprof.reports.common import (finding_stake, fmt_bytes, fmt_ns, fmt_pct, gemm_verdict, headline,
-                                    layer_time, short_name, top_layers, unique_short_names)
+from trtprof.reports.common import (COMMANDS, finding_stake, fmt_bytes, fmt_ns, fmt_pct,
+                                    gemm_verdict, headline, layer_time, short_name, top_layers,
+                                    unique_short_names)
 
 MAX_TABLE_ROWS = 5000     # beyond this the page gets slow and big; the JSON report has them all
 MAX_FINDING_NAMES = 200
@@ -35,16 +34,13 @@ def _asset(name: str) -> str:
     return resources.files("trtprof.reports").joinpath("assets", name).read_text("utf-8")  # type: ignore[call-arg]
 
 
-_OUR_CODE = re.compile(r"`([^`\n]+)`")
-
-
 def _prose(text) -> str:
     """Our words, escaped, with the commands they quote in backticks and the flags they name as
     ``<code>`` (the same spans the markdown shows as code)."""
     out, pos, text = [], 0, "" if text is None else str(text)
-    for m in re.finditer(f"{_OUR_CODE.pattern}|{FLAG.pattern}", text):
+    for m in COMMANDS.finditer(text):
         out.append(_e(text[pos:m.start()]))
-        out.append(f"<code>{_e(m.group(1) or m.group(0))}</code>")
+        out.append(f"<code>{_e(m.group(m.lastindex or 0))}</code>")
         pos = m.end()
     return "".join(out) + _e(text[pos:])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from trtprof.reports.common import (finding_stake, fmt_ns, fmt_pct, gemm_verdict, headline,
                                     layer_time, top_layers, unique_layer_names,
                                     unique_short_names)
-from trtprof.reports.md import code, escape, link, name_list
+from trtprof.reports.md import code, escape, name_list, report_link
 from trtprof.reports.md import prose as _prose
 
 MARKER = "<!-- trtprof-report -->"
@@ -89,8 +89,7 @@ def render(report: dict, *, top: int = 10, report_url: str | None = None) -> str
     (e.g. the CI artifact with the HTML)."""
     gpu = (report.get("gpu") or {}).get("name")
     out = [MARKER, f"### trtprof report{': ' + escape(gpu) if gpu else ''}", ""]
-    if report_url:
-        out += [f"📄 {link('Full report', report_url)}", ""]
+    out += report_link(report_url)
     verdict = gemm_verdict(report)
     if verdict:
         icon = "⚠️" if "below" in verdict else "✅"

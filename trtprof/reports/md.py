@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from trtprof.reports.common import short_name
+from trtprof.reports.common import COMMANDS, short_name
 
 _BACKTICKS = re.compile(r"`+")
 # CommonMark lets a backslash escape any ASCII punctuation. These are the ones that can start
@@ -55,18 +55,15 @@ def escape(text) -> str:
     return _PUNCT.sub(r"\\\1", text)
 
 
-_OUR_CODE = re.compile(r"`([^`\n]+)`")
-# Command-line flags in our own words (``--fp16``, ``--layerPrecisions=<layer>:int8``): code.
-FLAG = re.compile(r"(?<![\w`-])--[A-Za-z][\w-]*(?:=[^\s,;()`]*[^\s,;().`])?")
 
 
 def _spans(text: str, pattern: re.Pattern[str], between) -> str:
-    """``text`` with each match of ``pattern`` as a code span (its group 1 if it has one, else
-    the match) and the text between rendered by ``between``."""
+    """``text`` with each match of ``pattern`` as a code span (the group that matched, if any,
+    else the match) and the text between rendered by ``between``."""
     out, pos = [], 0
     for m in pattern.finditer(text):
         out.append(between(text[pos:m.start()]))
-        out.append(code(m.group(1) if pattern.groups else m.group(0), table=True))
+        out.append(code(m.group(m.lastindex or 0), table=True))
         pos = m.end()
     out.append(between(text[pos:]))
     return "".join(out)
@@ -75,7 +72,7 @@ def _spans(text: str, pattern: re.Pattern[str], between) -> str:
 def _words(text: str) -> str:
     """Our own words: escaped, with the commands they quote in backticks and the flags they
     name as code spans."""
-    return _spans(text, _OUR_CODE, lambda part: _spans(part, FLAG, escape))
+    return _spans(text, COMMANDS, escape)
 
 
 def link(label: str, url: str) -> str:
@@ -114,3 +111,8 @@ def name_list(label: str, names: list[str], indent: str = "", width: int | None 
         lines += ["", f"{indent}<details><summary>{len(rest):,} more</summary>", "", *items,
                   "", f"{indent}</details>"]
     return lines
+
+
+def report_link(url: str | None) -> list[str]:
+    """The comment's link to the full report (e.g. the CI artifact), as its own paragraph."""
+    return [f"📄 {link('Full report', url)}", ""] if url else []
