@@ -83,3 +83,18 @@ def test_report_url_links_in_markdown_only_for_http(run_cli):
                                                                  report_url="https://ci.example.com/a/1")
     hostile = render(report, report_url="javascript:alert(1)")
     assert "](javascript" not in hostile
+
+
+def test_layer_and_kernel_rows_stay_on_one_line_at_every_width():
+    from trtprof.reports import text
+    long = "/features/features.14/Conv + (Unnamed Layer* 37) [ElementWise] + /features/f.15/Relu"
+    report = sample_report([f"{long} #{i}" for i in range(6)])
+    for width in (80, 100, 120, 200):
+        out = text.render(report, top=6, width=width)
+        for title, rows in (("Top 6 layers (per inference)", 6),
+                            (f"Top {min(6, len(report['kernels']))} kernels",
+                             min(6, len(report["kernels"])))):
+            section = out.split(title, 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+            section = [line for line in section if not line.startswith("not evaluated")]
+            assert len(section) == 1 + rows, (width, title, section)  # header + one line each
+            assert all(len(line) <= width for line in section)

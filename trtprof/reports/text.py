@@ -62,39 +62,41 @@ _LAYER_COLUMNS = (
 )
 
 
+def _name_table(name_head: str, names: list[str], shorten, columns: list[tuple[str, str]],
+                cells: list[list[str]], width: int) -> Table:
+    """A table of one name column and ``columns`` ((header, "left"/"right"), one line each).
+    The names get exactly the room the other columns leave, so every row stays on one line."""
+    others = sum(max([len(h), *(len(r[i]) for r in cells)]) for i, (h, _) in enumerate(columns))
+    room = max(20, width - others - 2 * len(columns))    # two spaces between columns
+    t = Table(box=None, header_style="bold", pad_edge=False)
+    t.add_column(name_head, no_wrap=True, overflow="ellipsis")
+    for head, justify in columns:
+        t.add_column(head, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for name, row in zip(shorten(names, room), cells):
+        t.add_row(Text(name), *row)
+    return t
+
+
 def _layers(report: dict, top: int, width: int) -> Table:
     key, label = layer_time(report)
     shown = _LAYER_COLUMNS if width >= 100 else _LAYER_COLUMNS[:3]
-    t = Table(box=None, header_style="bold", pad_edge=False)
-    t.add_column("layer", overflow="fold", ratio=1)
-    t.add_column(label if width >= 100 else "time/inf", justify="right", no_wrap=True)
-    for head, _cell in shown:
-        t.add_column(head, justify="right" if head in ("share", "kernels") else "left",
-                     no_wrap=True)
-    name_width = max(24, width - (62 if width >= 100 else 40))
+    columns = [(label if width >= 100 else "time/inf", "right")] + [
+        (head, "right" if head in ("share", "kernels") else "left") for head, _ in shown]
     layers = top_layers(report, top)
-    for layer, name in zip(layers, unique_layer_names([la["name"] for la in layers], name_width)):
-        t.add_row(Text(name), fmt_ns(layer.get(key)),
-                  *(cell(layer, key) for _head, cell in shown))
-    return t
+    cells = [[fmt_ns(la.get(key)), *(cell(la, key) for _head, cell in shown)] for la in layers]
+    return _name_table("layer", [la["name"] for la in layers], unique_layer_names, columns,
+                       cells, width)
 
 
 def _kernels(report: dict, top: int, width: int) -> Table:
     wide = width >= 100           # narrow terminals drop the unit column for the name
-    t = Table(box=None, header_style="bold", pad_edge=False)
-    t.add_column("kernel", overflow="fold", ratio=1)
-    for head in ("count", "total", "share"):
-        t.add_column(head, justify="right", no_wrap=True)
-    for head in ("class", "unit", "prec") if wide else ("class", "prec"):
-        t.add_column(head, no_wrap=True)
+    columns = [("count", "right"), ("total", "right"), ("share", "right"), ("class", "left")] + \
+        ([("unit", "left")] if wide else []) + [("prec", "left")]
     kernels = (report.get("kernels") or [])[:top]
-    names = unique_short_names([k["name"] for k in kernels], max(20, width - (58 if wide else 45)))
-    for k, name in zip(kernels, names):
-        cells = [k["op_class"], k["unit"], k["precision"]] if wide else [k["op_class"],
-                                                                        k["precision"]]
-        t.add_row(Text(name), f"{k['count']:,}", fmt_ns(k["time_ns"]), fmt_pct(k.get("share")),
-                  *cells)
-    return t
+    cells = [[f"{k['count']:,}", fmt_ns(k["time_ns"]), fmt_pct(k.get("share")), k["op_class"],
+              *([k["unit"]] if wide else []), k["precision"]] for k in kernels]
+    return _name_table("kernel", [k["name"] for k in kernels], unique_short_names, columns,
+                       cells, width)
 
 
 def render(report: dict, *, top: int = 10, color: bool | None = None, width: int = WIDTH) -> str:
