@@ -61,10 +61,11 @@ DTYPE_WORDS: dict[str, str] = {
     "i4": "int4", "s4": "int4", "int4": "int4",
     "e4m3": "fp8", "e5m2": "fp8", "fp8": "fp8", "f8": "fp8", "float_e4m3_t": "fp8",
     "float_e5m2_t": "fp8", "__nv_fp8_e4m3": "fp8", "__nv_fp8_e5m2": "fp8",
-    "e2m1": "fp4", "fp4": "fp4", "nvfp4": "fp4", "float_e2m1_t": "fp4", "mxfp4": "fp4", "mxfp8": "fp8",
+    "e2m1": "fp4", "fp4": "fp4", "hfp8": "fp8", "nvfp4": "fp4", "float_e2m1_t": "fp4", "mxfp4": "fp4", "mxfp8": "fp8",
     # vector types and vectorised suffixes: two or four lanes of one element type
     "half2": "fp16", "__half2": "fp16", "f16x2": "fp16", "bf16x2": "bf16", "__nv_bfloat162": "bf16",
     "bfloat162": "bf16", "float4": "fp32",
+    "__bfloat": "bf16", "float8_e4m3fn": "fp8", "float8_e5m2": "fp8", "float8_e4m3fnuz": "fp8", "__nv_fp8x2_e4m3": "fp8", "__nv_fp8x2_e5m2": "fp8", "__nv_fp8x4_e4m3": "fp8",
 }
 
 
@@ -81,13 +82,19 @@ def _one_or_mixed(words: list[str]) -> str | None:
 
 
 # Element-type words of operand lists and type suffixes (bf16xbf16xmxfp4, _scatter_bf16).
-_OPERAND = r"bf16|fp16|f16|fp32|f32|fp8|e4m3|e5m2|mxfp4|mxfp8|fp4|int8|i8"
+_OPERAND = r"bf16|fp16|f16|fp32|f32|fp8|e4m3|e5m2|mxfp4|mxfp8|fp4|int8|i8|fp64|f64"
 # xmma / cask type block tokens (longest first so "bf16" is not read as "f16").
 _T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|cf16|cf32|cf64|f16|f32|f64|i8|i32|i4|u8|s8)"
+# Scale prefix of a block-scaled CUTLASS 3.x operand: 'ue4m3x' or '<rows>x<cols>f32x'.
+_SCALED = r"(?:ue\dm\dx|\d+x\d+f32x)?"
 XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
-    r"(?<![\w:])(?:(?:c10|cutlass|Eigen|at)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8_e4m3|__nv_fp8_e5m2|"
+    # A type stands alone or after a known namespace; '::c10::Half' is how demangle_light leaves
+    # a type of a mangled name.
+    r"(?:(?<![\w:])|(?<=::)(?=(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::))"
+    r"(?:(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8x[24]_e4m3|"
+    r"__nv_fp8x2_e5m2|__nv_fp8_e4m3|__nv_fp8_e5m2|__bfloat|Float8_e4m3fn|Float8_e5m2|"
     r"BFloat16|bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
     r"half2|Half|half|double2|double|float4|float2|float|signed char|int8_t)(?![\w])")
 TEMPLATE_INDEX = re.compile(r"(?<![\w:])(?:unsigned |long |signed )*(int|long|short|bool|char|"
@@ -104,18 +111,32 @@ def xmma_math_type(m: re.Match[str], _text: str) -> str | None:
         return dtype(a)
     if m.group(4) is None:
         # Three-token form <A><C>_<ACC>_<EPI> (gemv, first-layer convs): no MMA-input token, so
-        # the operands' own type is the math type (f16f16_f32_f16 + hmma is FP16 math).
+        # the operands' own type is the math type (f16f16_f32_f16 + hmma is FP16 math). Without
+        # MMA (a SIMT gemv), FP16 operands are converted to an FP32 accumulator: mixed, as
+        # cublas_gemv_io reads the same kernels in demangled form.
+        if dtype(a) in ("fp16", "bf16") and dtype(third) == "fp32" and not MMA_WORD.search(_text):
+            return "mixed"
         return dtype(a)
     return dtype(third)
+
+
+MMA_WORD = re.compile(r"(?i:[hiw]mma|gmma)|tensor\d+x\d+x\d+|tensorop")
 
 
 def first_group_dtype(m: re.Match[str], _text: str) -> str | None:
     return dtype(m.group("dt"))
 
 
-def cutlass3x_types(m: re.Match[str], _text: str) -> str | None:
-    """CUTLASS 3.x ``gemm_<A>_<B>_<Acc>_<C>_<D>``: A and B are the MMA operands."""
-    return _one_or_mixed([m.group("a"), m.group("b")])
+def cutlass3x_types(m: re.Match[str], text: str) -> str | None:
+    """CUTLASS 3.x ``gemm_<A>_<B>_<Acc>_<C>_<D>``: A and B are the MMA operands. A math type
+    written on the op (``tensorop_tf32gemm``) is the MMA type; FP32 operands of a ``tensorop``
+    kernel are multiplied as TF32, since Tensor Cores have no FP32 MMA."""
+    if m.group("math"):
+        return dtype(m.group("math"))
+    found = _one_or_mixed([m.group("a"), m.group("b")])
+    if found == "fp32" and re.search(r"(?<![A-Za-z])tensorop", text):
+        return "tf32"
+    return found
 
 
 def nvjet_types(m: re.Match[str], _text: str) -> str | None:
@@ -160,9 +181,35 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
     f = TEMPLATE_FLOAT.search(body)
     if f:
         return dtype(f.group(1)) or dtype(f.group(1).split("::")[-1])
-    if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body):
+    if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body) and not _opaque_params(body):
         return "none"
     return None
+
+
+_OPAQUE_PARAM = re.compile(r"^(?:const\s+)?void\s*(?:const\s*)?\*|^[\w:]*(?i:params?|args)\s*[&*]?$")
+
+
+def _opaque_params(text: str) -> bool:
+    """Whether a top-level parameter hides the data type: ``void*`` or a parameter struct
+    (``cask_cudnn::FirstLayerFwdParams``, ``StoreKVCacheParams``) that carries the data
+    pointers. Index-typed parameters and templates whose type arguments show hide nothing."""
+    text = re.sub(r"\((?:anonymous|anon) namespace\)::", "", text)
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "<") - (ch == ">")
+        if ch == "(" and depth == 0:
+            params, level, cur = [], 0, ""
+            for c in text[i + 1:]:
+                level += (c in "<(") - (c in ">)")
+                if level < 0 or (c == "," and level == 0):
+                    params.append(cur.strip())
+                    cur = ""
+                    if level < 0:
+                        break
+                    continue
+                cur += c
+            return any(_OPAQUE_PARAM.search(p) for p in params)
+    return False
 
 
 def template_conversion(_m: re.Match[str], text: str) -> str | None:
@@ -218,7 +265,8 @@ def aten_typed_copy(m: re.Match[str], text: str) -> str | None:
     return dst if s == dst else "mixed"
 
 
-_INDUCTOR_NORM = re.compile(r"_native_(?:layer|group|batch)_norm|_batch_norm_legit|"
+# (nsys cuts names: 'triton_per_fused_add_native_la' is still a native_layer_norm.)
+_INDUCTOR_NORM = re.compile(r"_native_(?:layer|group|batch)_norm|_batch_norm_legit|_native_l(?:a(?:y(?:e(?:r(?:_n?)?)?)?)?)?$|"
                             r"(?=.*_(?:mean|var|var_mean)(?:_|$))(?=.*_rsqrt(?:_|$))")
 
 
@@ -235,6 +283,29 @@ def operand_list(m: re.Match[str], _text: str) -> str | None:
     """An ``<A>x<B>[x<C>]`` operand-type list (``bf16xbf16xmxfp4``): one type -> it, several ->
     mixed."""
     return _one_or_mixed(m.group("l").split("x"))
+
+
+_CAST_T = r"float|half|bf16|bfloat16|fp16|fp32|hfp8|fp8|int8|nvfp4|fp4"
+_LOW_PRECISION = {"fp8", "fp4", "int8", "int4"}
+# ggml block-quantized types: q4_0/q4_1/q4_K hold 4-bit integers, q8_0/q8_1 8-bit ones.
+GGML_QUANT = {"4": "int4", "8": "int8"}
+
+
+def simt_letter(m: re.Match[str], _text: str) -> str:
+    return {"s": "fp32", "h": "fp16", "d": "fp64", "c": "fp32"}[m.group("l")]
+
+
+def quant_cast_type(_m: re.Match[str], text: str) -> str:
+    """The low-precision type a quantize or dequantize kernel writes or reads: spelled in the
+    identifier (cast_to_fp8) or a template argument (cast_back_impl<__nv_fp8x2_e4m3>). A float
+    among the arguments is the input, output or scale type, so without a low-precision type the
+    answer is unknown."""
+    # Case-sensitive edges, so that CamelCase 'NVFP4Quantize' reads NVFP4.
+    words = re.findall(r"(?<![a-z])(?i:(fp8|fp4|nvfp4|mxfp\d|int8|int4|e4m3|e5m2))(?![a-z0-9])", text)
+    words += [GGML_QUANT[q] for q in re.findall(r"(?<![A-Za-z])i?q([48])_(?:[01]|K)(?![a-z0-9])", text)]
+    words += TEMPLATE_FLOAT.findall(text)
+    found = {d for w in words if (d := dtype(w)) is not None and d in _LOW_PRECISION}
+    return found.pop() if len(found) == 1 else "unknown"
 
 
 def cast_copy(m: re.Match[str], _text: str) -> str | None:
@@ -344,9 +415,9 @@ MYELIN_OP_RULES: list[tuple[str, dict, str, str]] = [
      "Mean, Sub, Mul = centring and scaling: a normalization"),
     ("op.myelin.norm_sqrt", {"all": {"Sqr", "Div"}}, "normalization",
      "Sqrt then Div = dividing by a standard deviation: a normalization"),
-    ("op.myelin.reduce", {"any": {"Max", "Top", "Sum", "Mea", "Arg", "Min", "Red"},
-                          "only": {"Max", "Top", "Sum", "Mea", "Arg", "Min", "Red", "Div", "Mul",
-                                   "Add", "Sub", "Res", "Tra", "Cas", "Mov"}}, "reduction",
+    ("op.myelin.reduce", {"any": {"Maxr", "Minr", "Top", "Sum", "Mea", "Arg", "Red"},
+                          "only": {"Maxr", "Minr", "Max", "Min", "Top", "Sum", "Mea", "Arg", "Red",
+                                   "Div", "Mul", "Add", "Sub", "Res", "Tra", "Cas", "Mov"}}, "reduction",
      "a reduction token (Maxr, Topk, Sum, Mean) with only elementwise/movement ops around it"),
     ("op.myelin.gather", {"any": {"Sli", "Con", "Gat", "Iot", "Sca", "Rep", "Pad"}}, "gather_scatter",
      "Slice/Concat/Gather/Iota/Repl tokens: indexing and copying parts of tensors"),
@@ -365,7 +436,8 @@ def myelin_tokens(name: str) -> list[str] | None:
     if not m:
         return None
     ops = re.sub(r"_?(?:com_vec|Etc)$", "", m.group("ops"))
-    return [t[:3] for t in re.findall(r"[A-Z][a-z]*", ops) if t != "Etc"]
+    # 'Maxr'/'Minr' (reduce) keep their r: a bare Max/Min is the elementwise op (a clip).
+    return [t if t in ("Maxr", "Minr") else t[:3] for t in re.findall(r"[A-Z][a-z]*", ops) if t != "Etc"]
 
 
 def myelin_op(tokens: list[str]) -> tuple[str, str, str]:
@@ -411,6 +483,19 @@ MEMCPY_RULES: list[Rule] = [
 BOX_PLUGINS = (r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
                r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI")
 
+# Bookkeeping kernels: index values, counts, descriptors and memory checks, no data math.
+# (MoE routing 'HistogramScores' kernels also score and select experts, so they are not here.)
+BOOKKEEPING = (r"redzone|precompute\w*indices|histogram(?!scores)|dispatch_layout|count_expert|compute_position|"
+               r"unique\w*indices|routingIndices(?!HistogramScores)|(?-i:tensormaps?)(?![a-z])|"
+               r"(?<![a-z])memset(?![a-z])")
+# A cast to a low-precision type with scales: quantization (DeepSeek per_token_cast_to_fp8,
+# vLLM scaled_fp8_quant, cast_back = dequantize).
+QUANT_CAST = (r"(?i)cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
+              r"per_(?:token|channel|tensor|block|group)_cast|cast_back|fp8_quant|quant_fp8")
+# FlashAttention-2/3 backward helpers around the MMA kernels.
+FA_BWD_HELPERS = (r"FlashAttnBwd(?:Pre|Post)process|flash_bwd_(?:dot_do_o|convert_d(?:q|kv)|"
+                  r"clear_dkvaccum)")
+
 UNIT_RULES: list[Rule] = [
     # 1. CUDA-core markers win.
     R("unit.inductor_kind", r"^triton_(?:poi|red|per)_", "cuda_core",
@@ -418,16 +503,24 @@ UNIT_RULES: list[Rule] = [
       "are triton_tem templates or extern calls); 'fmha'/'mm' in the fused-op list name neighbours"),
     R("unit.ffma", r"_ffma(?:_|$)", "cuda_core", "'_ffma' = FP32 fused multiply-add on CUDA cores"),
     R("unit.simt", r"(?:^|[_:])simt(?:_|$)", "cuda_core", "'simt' = CUDA-core (SIMT) math path"),
+    R("unit.xmma_pooling", r"xmma_pooling", "cuda_core",
+      "pooling has no matrix multiply ('IMMA' in a pooling name is the INT8 data layout)"),
+    R("unit.attn_bwd_helpers", FA_BWD_HELPERS, "cuda_core",
+      "FlashAttention backward pre/post-processing (rowwise dot(dO, O), dQ/dKV accumulator "
+      "conversion, accumulator clearing): elementwise and row reductions, no MMA"),
     R("unit.sm5x_sm6x", r"(?<![A-Za-z0-9])sm[56]\d_", "cuda_core",
-      "an sm50/sm60-family kernel must run on Maxwell/Pascal, which have no Tensor Cores"),
+      "an sm50/sm60-family kernel is built for Maxwell/Pascal ISA, which has no MMA instructions "
+      "(TensorRT's sm50_xmma_convolution_depthwiseHMMA included: 'HMMA' there names the FP16 "
+      "layout, as 'IMMA' does in pooling names, and depthwise kernels run on CUDA cores)"),
     R("unit.maxwell_pascal", r"(?:^|_)(?:kepler|maxwell|pascal)_|(?<![A-Za-z])fermi[A-Z]", "cuda_core",
       "fermi/kepler/maxwell/pascal kernel families predate Tensor Cores"),
     R("unit.splitkv_combine", r"splitkv_combine", "cuda_core",
       "split-KV combine is a log-sum-exp reduction of partial outputs, no MMA"),
     R("unit.attn_prepare", r"flash::prepare_\w+", "cuda_core",
       "FlashAttention-3 prepare kernels count tiles/splits for the scheduler (index work), no MMA"),
-    R("unit.xmma_pooling", r"xmma_pooling", "cuda_core",
-      "pooling has no matrix multiply ('IMMA' in a pooling name is the INT8 data layout)"),
+    R("unit.xmma_f32_types", r"xmma\w*?_f32f32_f32_f32(?=_|$)", "cuda_core",
+      "xmma type block of FP32 operands with no tf32 token: FP32 FFMA math (TensorRT spells its "
+      "TF32 Tensor Core kernels tf32f32_tf32f32)"),
     R("unit.legacy_no_shape", r"(?:^|_)(?:s|h|d|c|z|gc|i)(?:gemm|cudnn)(?=[_<(]|$|Ex)", "cuda_core",
       "legacy cuBLAS/cuDNN name without an MMA shape (sgemm, hcudnn, icudnn int8x4 DP4A, gcgemm)"),
     # 2. Tensor Core evidence.
@@ -446,19 +539,21 @@ UNIT_RULES: list[Rule] = [
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
-      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith", "tensor_core",
+      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|(?i:marlin)", "tensor_core",
       "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
-      "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill)"),
+      "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill, Marlin mma.sync "
+      "dequantizing GEMMs)"),
     # 3. Other known CUDA-core families that compute.
     R("unit.cudnn_simt_conv", r"[wd]grad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
-      r"[Ww]inograd|fft(?:2d|3d)?[_<]|im2col|conv2d_grouped_direct|depthwise|flip_filter",
+      r"[Ww]inograd|_wngd_|fft(?:[123]d)?[_<]|first_layer_fwd|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|depthwise|flip_filter",
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
     R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
       "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
       "index: no MMA (a plugin of unknown kind stays unknown)"),
-    R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm",
+    R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm|"
+      r"(?<![A-Za-z_])dot_kernel<",
       "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
 ]
 # Kernel identifiers that launch a functor or expression given in their template arguments: the
@@ -481,14 +576,29 @@ PRECISION_RULES: list[Rule] = [
     R("prec.cub_index", r"cub::Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
       "CUB device-wide sort/scan/compact: index work"),
     R("prec.nccl", r"nccl", nccl_type, "NCCL names end in the reduction type"),
+    R("prec.bookkeeping", BOOKKEEPING, "none",
+      "bookkeeping kernel (histograms and counts of indices, positions, TMA descriptors, memsets, "
+      "buffer checks): no floating-point math", re.I),
+    R("prec.autocast", r"^fused__autocast_to__\d+$", "mixed",
+      "TorchScript fusion group of autocast casts only: a dtype conversion"),
+    R("prec.fa_bwd_convert", r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d", "mixed",
+      "FlashAttention backward: FP32 dQ/dKV accumulators converted to the 16-bit output type"),
+    R("prec.ggml_mmq", r"(?<![A-Za-z])mul_mat_q(?![a-z0-9])|(?<![A-Za-z])mmq(?!_ids)", "int8",
+      "llama.cpp MMQ: activations quantized to q8_1, multiplied with int8 dot products"),
+    R("prec.marlin", r"(?i)marlin", "mixed",
+      "Marlin GEMMs multiply quantized weights (int4/int8/fp8) with 16-bit activations"),
+    R("prec.cutlass_simt", r"cutlass_simt_(?P<l>[shdc])(?:gemm|fprop|dgrad|wgrad)", simt_letter,
+      "CUTLASS 2.x SIMT kernel: the letter before the op is the math type (s = FP32, h = FP16, "
+      "d = FP64, c = complex FP32)"),
     R("prec.xmma_types", XMMA_TYPES, xmma_math_type,
       "xmma/cask type block: the third token is the math (MMA input) type"),
     R("prec.hmma_first_layer", rf"_(?P<dt>{_T}){_T}{_T}_", first_group_dtype,
       "first-layer hmma kernel '<in><filter><acc>' block: the input type"),
-    R("prec.cutlass3x", rf"cutlass3x_\w*?(?:gemm|fprop|dgrad|wgrad)_(?:ue\dm\dx)?(?P<a>{_T})_"
-      rf"(?:ue\dm\dx)?(?P<b>{_T})_", cutlass3x_types,
+    R("prec.cutlass3x", rf"cutlass3x_\w*?(?:_|[a-z]?\d+x\d+x\d+)(?P<math>tf32|bf16|f16)?(?:gemm|fprop|dgrad|wgrad)_"
+      rf"{_SCALED}(?P<a>{_T})_{_SCALED}(?P<b>{_T})_", cutlass3x_types,
       "CUTLASS 3.x element tokens after the op: A and B operand types (a block-scaled operand "
-      "'ue4m3xe2m1' is E2M1 data with UE4M3 scale factors)"),
+      "'ue4m3xe2m1' is E2M1 data with UE4M3 scale factors, '64x128f32xe4m3' E4M3 data with FP32 "
+      "scales per 64x128 block); a math type on the op ('tf32gemm') is the MMA type"),
     R("prec.legacy_imma", r"(?:^|_)i(?:8816|16832|8832|\d+x\d+x\d+)(?:gemm|cudnn|fprop|dgrad|wgrad)",
       "int8", "integer MMA shape (i8816, i16832) = INT8 Tensor Core math"),
     R("prec.legacy_io_token", r"^(?=.*(?:^|_)[hsi](?:884|1688|16816|8816|16832|1684|161616|\d+x\d+x\d+)"
@@ -525,6 +635,12 @@ PRECISION_RULES: list[Rule] = [
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
     R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
     R("prec.chw2", r"[Nn]chhw2|CHW2", "fp16", "CHW2 (NC/2HW2) is TensorRT's FP16-only vectorized layout"),
+    R("prec.quantize", QUANT_CAST + r"|(?i:quant(?!ile))", quant_cast_type,
+      "quantize/dequantize (a scaled cast): the low-precision type, from the name or its template "
+      "(as labels.csv has _FP8rowwise_to_float = fp8); unknown when only the input or scale type "
+      "is spelled"),
+    R("prec.named_cast", rf"(?i)(?<![a-z0-9])(?P<src>{_CAST_T})_to_(?P<dst>{_CAST_T})(?![a-z0-9])",
+      cast_copy, "'<src>_to_<dst>' conversion: two types (mixed)"),
     R("prec.quant_word", r"(?:^|[_:])_?(?P<dt>NVFP4|FP8|FP4|E4M3|E2M1)(?=[A-Za-z_])", first_group_dtype,
       "quantization kernel names its low-precision type (NVFP4, FP8)"),
     R("prec.pool_format", r"xmma_pooling\w*?(?P<dt>FP16|FP32|INT8|IMMA|kHALF|kFLOAT|kINT8)",
@@ -548,17 +664,23 @@ PRECISION_RULES: list[Rule] = [
     R("prec.cast_copy", rf"(?P<src>bfloat16|float16|half|float32|float64|float|double)to(?P<dst>bfloat16|"
       rf"float16|half|float32|float64|float|double)_copy_kernel", cast_copy,
       "ATen '<src>to<dst>_copy_kernel' cast: source and destination types"),
-    R("prec.type_suffix", rf"^[A-Za-z_][A-Za-z0-9_]*?_(?P<dt>{_OPERAND}|bf16x2|f16x2)$", first_group_dtype,
-      "a plain kernel identifier ending in its element type (_bf16, _f16x2)"),
+    R("prec.type_suffix", rf"^[A-Za-z_][\w:]*?_(?P<dt>{_OPERAND}|bf16x2|f16x2)(?=[<(]|$)", first_group_dtype,
+      "a kernel identifier ending in its element type (_bf16, _f16x2, bn_bw_..._fp16<...>)"),
     R("prec.eigen_cast", _EIGEN_CAST.pattern, eigen_cast,
       "Eigen TensorConversionOp of a stored tensor: destination and source element types"),
-    R("prec.template", r"[<(]", template_first_float,
+    R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
+      "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
+      "the float accumulator of a half reduction comes later"),
+    R("prec.template", r"[<(]|(?<=::)c10::", template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
 ]
 
 # --------------------------------------------------------------------------- op_class
 OP_RULES: list[Rule] = [
-    R("op.communication", r"nccl", "communication", "NCCL collective/point-to-point kernel"),
+    R("op.communication", r"nccl|(?i:cross_device_reduce|all_?reduce|all_?gather|reduce_?scatter|"
+      r"all_?to_?all)|(?:intra|inter)node::\w*(?:dispatch|combine|notify)", "communication",
+      "collective/point-to-point kernel (NCCL, custom all-reduce, expert-parallel "
+      "dispatch/combine between GPUs)"),
     R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
       "Inductor Triton kernel named by kind (poi/red/per): its fused-op list ('convolution', "
       "'addmm', 'transpose', 'cat', 'flash_attention') names the ops whose index math or epilogue "
@@ -569,26 +691,34 @@ OP_RULES: list[Rule] = [
       "an SM kernel that only sets memory (a memset done by a kernel)"),
     R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
       "reduction", "split-K / split-KV partial results summed after the main kernel"),
+    R("op.fa_bwd_dot", r"FlashAttnBwdPreprocess|flash_bwd_dot_do_o", "reduction",
+      "FlashAttention backward preprocess: rowwise dot(dO, O), a row reduction"),
+    R("op.fa_bwd_convert", r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d", "reformat",
+      "FlashAttention backward postprocess: converts the FP32 dQ/dKV accumulator"),
+    R("op.fa_bwd_clear", r"flash_bwd_clear_dkvaccum", "memset", "clears the dK/dV accumulators"),
     R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
       r"multihead|[Aa]ttention|_attn|^attn_|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
       "fused attention family (fmha, flash, mha, cuDNN SDPA, FlashInfer Prefill/DecodeWith..KVCache)"),
     R("op.myelin", r"^__myl_", myelin_op_value, "Myelin kernel: the op tokens in the name tell the class"),
     R("op.imma_tile", r"k[IH]MMA_V\d_TILE", "convolution",
       "TensorRT conv(+act+pool) tactic named by its IMMA/HMMA tile"),
-    R("op.softmax", r"(?i)softmax", "reduction", "softmax (a row reduction, counted as reduction)"),
+    R("op.softmax", r"(?i)softmax|NormalizedProb", "reduction", "softmax (a row reduction, counted as reduction)"),
     R("op.offsets", r"compute\w*Offsets|(?i:compute_\w*pointers)", "other",
       "offset tables for implicit GEMM convolutions, pointer arrays for batched GEMM: index work"),
     R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
       r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel|[a-z0-9]to[a-z0-9]+_copy_kernel|"
-      r"(?<![A-Za-z])CopyOp<", "reformat",
+      r"(?<![A-Za-z])CopyOp<|^fused__autocast_to__\d+$|(?<![a-z])_?copy_tensor_kernel", "reformat",
       "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
+    R("op.quant_cast", QUANT_CAST, "quantize",
+      "scaled cast to a low-precision type (a transpose fused into it does not change the class)"),
     R("op.permutation", r"permutationKernel|(?<![A-Za-z])permute_|(?<!cublas)[Tt]ranspose|SwapDimension|"
       r"[Ss]huffle", "permutation",
       "transpose/permute kernel"),
     R("op.pooling", r"(?i)(?<!act_)pool", "pooling", "pooling kernel"),
     R("op.normalization", r"(?i)layer_?norm|batch_?norm|group_?norm|instance_?norm|rms_?norm|"
       r"(?:^|_|::)bn_(?:fw|bw)|GammaBeta|norm_kernel|rsqrt\w*(?:mean|norm)|mean\w*rsqrt|"
-      r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments", "normalization",
+      r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments|Compute(?:Backward)?FusedParams|"
+      r"ComputeInternalGradients", "normalization",
       "normalization (batch/layer/group/RMS norm; Welford moments are its statistics)"),
     R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq|(?<![a-z])quant(?![a-z])",
       "quantize",
@@ -597,29 +727,33 @@ OP_RULES: list[Rule] = [
       "TensorRT plugin kernel (NMS, crop-and-resize, RoIAlign, proposals)"),
     R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic", "resize",
       "resize/upsample kernel (nearest-neighbour, bilinear, bicubic sampling)"),
-    R("op.cub_reduce", r"cub::Device\w*Reduce", "reduction",
-      "CUB device-wide (segmented) reduction"),
+    R("op.cub_reduce", r"cub::Device\w*Reduce|cub::(?:Sum|Max|Min)(?![A-Za-z])", "reduction",
+      "CUB device-wide (segmented) reduction, or a kernel given a CUB reduction operator"),
+    R("op.moe_finalize", r"(?i)moe\w*::(?:\w+::)*finalize|finalize\w*moe|moe_?finalize", "reduction",
+      "MoE finalize: the routing-weighted sum of each token's expert outputs"),
     R("op.index_helper", r"(?i)cub::Device|bounds_check|linearize_index|bucketize|offsets_range|"
-      r"compute_cuda_kernel|ClassNLLCriterion|_loss", "other",
-      "index/sort/scan helpers and loss kernels: no op class of their own"),
+      r"compute_cuda_kernel|ClassNLLCriterion|_loss|" + BOOKKEEPING, "other",
+      "index/sort/scan helpers, bookkeeping (counts, histograms, TMA descriptors, buffer checks) "
+      "and loss kernels: no op class of their own"),
     R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel", "reduction",
       "top-k/argmax/sort: a selection reduction (before gather: gatherTopK is a top-k)"),
     R("op.rope", r"(?i)rotary|(?<![a-z])m?rope(?![a-z])", "pointwise",
       "rotary position embedding (RoPE) is an elementwise rotation, not an embedding lookup"),
     R("op.bias_grad", r"(?i)bias_?grad", "reduction",
       "bias gradient: a sum over the batch and spatial axes"),
-    R("op.gather", r"(?i)slice(?!d)|gather|scatter|masked_(?:fill|scatter|select)|[Ss]titch|(?:reshape|concat)_and_cache|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
-      r"(?:^|_)pad(?:_|$)", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
-    R("op.convolution", r"(?i)conv(?!ert|ersion)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|fft2d|im2col|"
+    R("op.gather", r"(?i)slice(?!d)|gather|scatter|masked_(?:fill|scatter|select)|[Ss]titch|(?:reshape|concat)_and_cache|kv_?cache|(?:kv|page)_indices|token_ids|(?<!with_)index(?!ed)|embedding|concat|CatArray|cat_copy|to_dense|"
+      r"(?:^|_)pad(?:_|$)|PadKernel", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
+    R("op.convolution", r"(?i)conv(?!ert|ersion)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|_wngd_|fft[123]d|first_layer_fwd|"
+      r"im2d?2?col|"
       r"implicit_gemm|flip_filter",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
-    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA", "gemm",
-      "matrix multiply (GEMM/GEMV)"),
+    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec", "gemm",
+      "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM)"),
     R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum", "reduction",
       "reduction kernel"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
-      r"dropout|fill|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
+      r"dropout|fill|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
       r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
       r"(?<![A-Za-z])(?:Add|Sub|Mul|Div)Tensor", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
