@@ -1,7 +1,7 @@
 """Measure trtprof's kernel classifier on tests/kernels_unseen/names.csv (names not in the
 shared labels). Prints, per split (dev / heldout): accuracy of unit (rows labelled
 tensor_core/cuda_core), precision (rows with a definite precision), op_class (all rows);
-committed wrong answers per field (answer not 'unknown' and != label; an op_class `other` from the
+accuracy among answered rows; committed wrong answers per field (answer not 'unknown' and != label; an op_class `other` from the
 `op.default` fallback is the classifier's documented can't-tell answer, so it counts as unknown, as
 in unseen_names.md); and the 30 most common wrong (label, answer) pairs with an example name.
 Run: python benchmarks/classifier_unseen.py [NAMES.csv] [--blind]
@@ -36,6 +36,7 @@ def main() -> None:
         print(f"=== {split}: {len(part)} names, {len({r['source'] for r in part})} source files/threads")
         wrong_pairs = collections.Counter()
         example = {}
+        wrong_total = 0
         for field in FIELDS:
             if field == "unit":
                 scored = [r for r in part if r["unit"] in ("tensor_core", "cuda_core")]
@@ -59,8 +60,14 @@ def main() -> None:
                     example.setdefault(key, r["name"])
             n = len(scored)
             acc = ok / n if n else float("nan")
+            answered = ok + committed_wrong
             print(f"  {field:9s} accuracy {acc:6.1%} ({ok}/{n})  answered-unknown {abstain}  "
-                  f"committed-wrong {committed_wrong}")
+                  f"committed-wrong {committed_wrong}  right when answered "
+                  f"{ok / answered if answered else float('nan'):6.1%}")
+            wrong_total += committed_wrong
+        print(f"  committed wrong, all fields: {wrong_total} in {len(part)} names "
+              f"(1 per {len(part) / wrong_total:.0f})" if wrong_total else
+              f"  committed wrong, all fields: 0 in {len(part)} names")
         if blind and split.startswith("heldout"):
             print()
             continue

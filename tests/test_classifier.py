@@ -217,6 +217,9 @@ GRAMMAR = [
     ("void moe::dev::routing::routingIndicesOffsetsKernel<moe::dev::routing::KernelParams<float, float, 64> >(moe::dev::routing::KernelParams<float, float, 64>)",
      "cuda_core", "none", "other"),
     ("cuda::count_expert_tokens_impl(long const*, int*, int)", "cuda_core", "none", "other"),
+    # NCCL: data-moving collectives are byte copies on int8_t; reducing ones add int8 elements
+    ("ncclDevKernel_AllGather_RING_SIMPLE_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "none", "communication"),
+    ("ncclDevKernel_ReduceScatter_RING_LL_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "int8", "communication"),
     ("void tensorflow::functor::CleanupSegments<double*, double*, cub::Max>(double*, double*, int, int, int, cub::Max, double)",
      "cuda_core", "fp64", "reduction"),
     ("void at::native::(anonymous namespace)::ComputeBackwardFusedParamsCUDAKernel<c10::Half>(long, long, long, c10::Half const*)",

@@ -387,11 +387,16 @@ def cublas_gemv_io(_m: re.Match[str], text: str) -> str | None:
 
 
 def nccl_type(m: re.Match[str], text: str) -> str:
-    """NCCL names end in the reduction type; byte types (int8_t, i8, u8) are raw copies."""
+    """NCCL names end in the element type. Collectives that only move data (Broadcast, AllGather,
+    SendRecv, AllToAll) are built once, as int8_t byte copies (NCCL's device sources instantiate
+    them with FuncCopy on int8_t), so their byte type says nothing of the data: ``none``. A
+    reducing collective (AllReduce, Reduce, ReduceScatter) adds elements of its type, int8 too."""
     t = re.search(r"_(int8_t|uint8_t|i8|u8|float|half|bfloat16|double|f32|f16|bf16|f64)(?![a-z0-9])", text)
     if not t:
         return "unknown"
-    return "none" if t.group(1) in ("int8_t", "uint8_t", "i8", "u8") else (dtype(t.group(1)) or "unknown")
+    if t.group(1) in ("int8_t", "uint8_t", "i8", "u8"):
+        return "int8" if re.search(r"(?i)reduce", text) else "none"
+    return dtype(t.group(1)) or "unknown"
 
 
 # --------------------------------------------------------------------------- Myelin op tokens
