@@ -490,12 +490,13 @@ BOX_PLUGINS = (r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gr
 
 # Bookkeeping kernels: index values, counts, descriptors and memory checks, no data math.
 # (MoE routing 'HistogramScores' kernels also score and select experts, so they are not here.)
-BOOKKEEPING = (r"redzone|precompute\w*indices|histogram(?!scores)|dispatch_layout|count_expert|compute_position|"
-               r"unique\w*indices|routingIndices(?!HistogramScores)|(?-i:tensormaps?)(?![a-z])|"
-               r"(?<![a-z])memset(?![a-z])")
+# Case-sensitive with the spellings seen (a case-insensitive alternation is several times slower).
+BOOKKEEPING = (r"redzone|precompute\w*indices|[Hh]istogram(?![Ss]cores)|dispatch_layout|count_expert|"
+               r"compute_position|unique\w*indices|routingIndices(?!HistogramScores)|tensormaps?(?![a-z])|"
+               r"(?<![A-Za-z])(?:[Mm]emset|MEMSET)(?![a-z])")
 # A cast to a low-precision type with scales: quantization (DeepSeek per_token_cast_to_fp8,
 # vLLM scaled_fp8_quant, cast_back = dequantize).
-QUANT_CAST = (r"(?i)cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
+QUANT_CAST = (r"cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
               r"per_(?:token|channel|tensor|block|group)_cast|cast_back|fp8_quant|quant_fp8")
 # FlashAttention-2/3 backward helpers around the MMA kernels.
 FA_BWD_HELPERS = (r"FlashAttnBwd(?:Pre|Post)process|flash_bwd_(?:dot_do_o|convert_d(?:q|kv)|"
@@ -583,7 +584,7 @@ PRECISION_RULES: list[Rule] = [
     R("prec.nccl", r"nccl", nccl_type, "NCCL names end in the reduction type"),
     R("prec.bookkeeping", BOOKKEEPING, "none",
       "bookkeeping kernel (histograms and counts of indices, positions, TMA descriptors, memsets, "
-      "buffer checks): no floating-point math", re.I),
+      "buffer checks): no floating-point math"),
     R("prec.autocast", r"^fused__autocast_to__\d+$", "mixed",
       "TorchScript fusion group of autocast casts only: a dtype conversion"),
     R("prec.fa_bwd_convert", r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d", "mixed",
@@ -640,7 +641,7 @@ PRECISION_RULES: list[Rule] = [
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
     R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
     R("prec.chw2", r"[Nn]chhw2|CHW2", "fp16", "CHW2 (NC/2HW2) is TensorRT's FP16-only vectorized layout"),
-    R("prec.quantize", QUANT_CAST + r"|(?i:quant(?!ile))", quant_cast_type,
+    R("prec.quantize", QUANT_CAST + r"|[Qq]uant(?!ile)|QUANT", quant_cast_type,
       "quantize/dequantize (a scaled cast): the low-precision type, from the name or its template "
       "(as labels.csv has _FP8rowwise_to_float = fp8); unknown when only the input or scale type "
       "is spelled"),
@@ -682,8 +683,8 @@ PRECISION_RULES: list[Rule] = [
 
 # --------------------------------------------------------------------------- op_class
 OP_RULES: list[Rule] = [
-    R("op.communication", r"nccl|(?i:cross_device_reduce|all_?reduce|all_?gather|reduce_?scatter|"
-      r"all_?to_?all)|(?:intra|inter)node::\w*(?:dispatch|combine|notify)", "communication",
+    R("op.communication", r"nccl|cross_device_reduce|[Aa]ll_?[Rr]educe|[Aa]ll_?[Gg]ather|[Rr]educe_?[Ss]catter|"
+      r"[Aa]ll_?[Tt]o_?[Aa]ll|(?:intra|inter)node::\w*(?:dispatch|combine|notify)", "communication",
       "collective/point-to-point kernel (NCCL, custom all-reduce, expert-parallel "
       "dispatch/combine between GPUs)"),
     R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
@@ -737,7 +738,7 @@ OP_RULES: list[Rule] = [
     R("op.moe_finalize", r"(?i)moe\w*::(?:\w+::)*finalize|finalize\w*moe|moe_?finalize", "reduction",
       "MoE finalize: the routing-weighted sum of each token's expert outputs"),
     R("op.index_helper", r"(?i)cub::Device|bounds_check|linearize_index|bucketize|offsets_range|"
-      r"compute_cuda_kernel|ClassNLLCriterion|_loss|" + BOOKKEEPING, "other",
+      r"compute_cuda_kernel|ClassNLLCriterion|_loss|(?-i:" + BOOKKEEPING + ")", "other",
       "index/sort/scan helpers, bookkeeping (counts, histograms, TMA descriptors, buffer checks) "
       "and loss kernels: no op class of their own"),
     R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel", "reduction",
