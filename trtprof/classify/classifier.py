@@ -207,7 +207,7 @@ def explain(name: str) -> list[str]:
     reasons = kc.reasons or ("",) * 3
     for field, value, rid, why in zip(("unit", "precision", "op_class"),
                                       (kc.unit, kc.precision, kc.op_class), kc.rules, reasons):
-        lines.append(f"{field:<9} = {value:<12} [{rid}] {why}")
+        lines.append(f"{field:<9} = {value:<13} [{rid}] {why}")
     return lines
 
 

@@ -581,7 +581,9 @@ PRECISION_RULES: list[Rule] = [
       "offset tables for implicit GEMM, pointer arrays for batched GEMM: index math"),
     R("prec.cub_index", r"cub::Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
       "CUB device-wide sort/scan/compact: index work"),
-    R("prec.nccl", r"nccl", nccl_type, "NCCL names end in the reduction type"),
+    R("prec.nccl", r"nccl", nccl_type,
+      "NCCL names end in the element type; Broadcast/AllGather/SendRecv are built once as int8_t "
+      "byte copies (none), a reducing collective on int8_t adds int8 elements"),
     R("prec.bookkeeping", BOOKKEEPING, "none",
       "bookkeeping kernel (histograms and counts of indices, positions, TMA descriptors, memsets, "
       "buffer checks): no floating-point math"),
