@@ -217,6 +217,10 @@ GRAMMAR = [
     ("void moe::dev::routing::routingIndicesOffsetsKernel<moe::dev::routing::KernelParams<float, float, 64> >(moe::dev::routing::KernelParams<float, float, 64>)",
      "cuda_core", "none", "other"),
     ("cuda::count_expert_tokens_impl(long const*, int*, int)", "cuda_core", "none", "other"),
+    ("void cutlass::device_kernel<acme::moe_gemm::int8_rowwise::GemmKernel>(acme::moe_gemm::int8_rowwise::GemmKernel::Params)",
+     "unknown", "int8", "gemm"),
+    ("void cutlass::device_kernel<acme::moe_gemm::fp8_blockwise<cutlass::bfloat16_t>::GemmKernel>(Params)",
+     "unknown", "bf16", "gemm"),          # a 16-bit type too: the element type rule decides
     # NCCL: data-moving collectives are byte copies on int8_t; reducing ones add int8 elements
     ("ncclDevKernel_AllGather_RING_SIMPLE_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "none", "communication"),
     ("ncclDevKernel_ReduceScatter_RING_LL_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "int8", "communication"),

@@ -308,6 +308,18 @@ def quant_cast_type(_m: re.Match[str], text: str) -> str:
     return found.pop() if len(found) == 1 else "unknown"
 
 
+_LOW_WORD = re.compile(r"(?<![a-z])(?i:(fp8|e4m3|e5m2|fp4|nvfp4|int8|int4))(?![a-z0-9])")
+
+
+def gemm_type_word(_m: re.Match[str], text: str) -> str | None:
+    """A GEMM whose name spells one low-precision type and no other float type: that type. With a
+    16/32-bit float type too, the other rules (or unknown) decide."""
+    low = {dtype(w) for w in _LOW_WORD.findall(text)}
+    if len(low) != 1 or TEMPLATE_FLOAT.search(text):
+        return None
+    return low.pop()
+
+
 def cast_copy(m: re.Match[str], _text: str) -> str | None:
     """ATen ``<src>to<dst>_copy_kernel`` casts: two different types = a conversion (mixed)."""
     return _one_or_mixed([m.group("src"), m.group("dst")])
@@ -676,6 +688,9 @@ PRECISION_RULES: list[Rule] = [
       "a kernel identifier ending in its element type (_bf16, _f16x2, bn_bw_..._fp16<...>)"),
     R("prec.eigen_cast", _EIGEN_CAST.pattern, eigen_cast,
       "Eigen TensorConversionOp of a stored tensor: destination and source element types"),
+    R("prec.gemm_type_word", r"(?i)gemm|matmul", gemm_type_word,
+      "a GEMM spelling one low-precision operand type (fp8_ptp128c::GemmKernel) and no 16/32-bit "
+      "float type"),
     R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
       "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
       "the float accumulator of a half reduction comes later"),
