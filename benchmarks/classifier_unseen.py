@@ -22,7 +22,7 @@ from trtprof.classify.classifier import classify_names  # noqa: E402
 DATA = ROOT / "tests" / "kernels_unseen" / "names.csv"
 FIELDS = ("unit", "precision", "op_class")
 INDEFINITE_PREC = {"unknown"}
-SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2"]
+SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3"]
 
 
 def main() -> None:

@@ -320,6 +320,29 @@ def gemm_type_word(_m: re.Match[str], text: str) -> str | None:
     return low.pop()
 
 
+def cast_template(m: re.Match[str], _text: str) -> str | None:
+    """``cast<In, Out, ...>``: different types (integer ones included) are a conversion."""
+    a, b = (g.split("::")[-1].replace("const", "").strip() for g in (m.group("a"), m.group("b")))
+    kinds = [dtype(t) or ("int" if TEMPLATE_INDEX.fullmatch(t) else None) for t in (a, b)]
+    if None in kinds:
+        return None
+    return "mixed" if kinds[0] != kinds[1] else kinds[0]
+
+
+_ELEMENTWISE_OPS = frozenset({"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "rsqrt", "pow",
+                             "relu", "gelu", "silu", "sigmoid", "tanh", "erf", "where", "clamp", "abs",
+                             "reciprocal", "unsqueeze", "squeeze", "view", "reshape", "expand",
+                             "type", "as", "to", "lt", "gt", "eq", "ne", "le", "ge", "max", "min",
+                             "minimum", "maximum", "rsub", "mean"} - {"mean"})
+
+
+def torchscript_fused(_m: re.Match[str], text: str) -> str | None:
+    """``fused_add_gelu``: a TorchScript (NNC/nvFuser) fusion group lists its ops; when all are
+    elementwise (views and broadcasts included) the kernel is pointwise."""
+    ops = [t for t in text[len("fused_"):].split("_") if t]
+    return "pointwise" if ops and all(t in _ELEMENTWISE_OPS for t in ops) else None
+
+
 def cast_copy(m: re.Match[str], _text: str) -> str | None:
     """ATen ``<src>to<dst>_copy_kernel`` casts: two different types = a conversion (mixed)."""
     return _one_or_mixed([m.group("src"), m.group("dst")])
@@ -363,9 +386,9 @@ def eigen_op(_m: re.Match[str], text: str) -> tuple[str, str, str] | None:
         return "gemm", "op.eigen.contraction", "Eigen TensorContractionOp: a matrix product"
     if re.search(r"TensorConvolutionOp<", text):
         return "convolution", "op.eigen.convolution", "Eigen TensorConvolutionOp"
-    if re.search(r"TensorReductionOp<|TupleReducer", text):
+    if re.search(r"TensorReductionOp<|TupleReducer|TensorScanOp<", text):
         return ("reduction", "op.eigen.reduction",
-                "Eigen expression with a TensorReductionOp/TupleReducer: a reduction")
+                "Eigen expression with a TensorReductionOp/TupleReducer/TensorScanOp (cumsum): a reduction")
     ops = [o for o in _EIGEN_OP.findall(text) if o not in _EIGEN_VIEWS]
     if not ops:
         return None
@@ -417,8 +440,10 @@ def nccl_type(m: re.Match[str], text: str) -> str:
 MYELIN_NAME = re.compile(r"^__myl_(?:bb\d+_\d+_)?(?P<ops>[A-Z][A-Za-z]*)")
 MOVEMENT = frozenset({"Tra", "Res", "Mov", "Cop"})
 
-# (id, condition, op_class, reason). Conditions: "any" (one of these tokens present), "all"
-# (every one present), "only" (no token outside this set), "min" ({token: count}).
+# (id, condition, op_class, reason). Conditions: "any" and "also" (one of these tokens present),
+# "all" (every one present), "only" (no token outside this set), "none" (none of these present),
+# "one_of" (exactly one of these present), "min" ({token: count}). An empty op_class means the
+# tokens cannot tell: the Myelin rule gives no answer (op.default).
 MYELIN_OP_RULES: list[tuple[str, dict, str, str]] = [
     ("op.myelin.gemm", {"any": {"Gem", "Fc", "Mm", "Bmm", "Mat"}}, "gemm",
      "Myelin fused a matrix multiply (Gemm/Fc/Mm token)"),
@@ -432,10 +457,17 @@ MYELIN_OP_RULES: list[tuple[str, dict, str, str]] = [
      "Mean, Sub, Mul = centring and scaling: a normalization"),
     ("op.myelin.norm_sqrt", {"all": {"Sqr", "Div"}}, "normalization",
      "Sqrt then Div = dividing by a standard deviation: a normalization"),
+    ("op.myelin.norm_sum", {"min": {"Sum": 2}, "all": {"Div", "Sub"}}, "normalization",
+     "Sum/Div (a mean), Sub (centring) and a second Sum (of squares): LayerNorm statistics"),
     ("op.myelin.reduce", {"any": {"Maxr", "Minr", "Top", "Sum", "Mea", "Arg", "Red"},
                           "only": {"Maxr", "Minr", "Max", "Min", "Top", "Sum", "Mea", "Arg", "Red",
                                    "Div", "Mul", "Add", "Sub", "Res", "Tra", "Cas", "Mov"}}, "reduction",
      "a reduction token (Maxr, Topk, Sum, Mean) with only elementwise/movement ops around it"),
+    ("op.myelin.max_alone", {"one_of": {"Max", "Min"}, "only": MOVEMENT | {"Max", "Min", "Cas"}}, "",
+     "a bare Max or Min: an elementwise max or a max reduction, the name cannot tell"),
+    ("op.myelin.slice_math", {"any": {"Sli"}, "none": {"Con", "Gat", "Iot", "Sca", "Rep", "Pad"},
+                              "also": {"Mul", "Add", "Sub", "Div"}}, "pointwise",
+     "Slices feeding elementwise arithmetic: the slices are views, the work is pointwise"),
     ("op.myelin.gather", {"any": {"Sli", "Con", "Gat", "Iot", "Sca", "Rep", "Pad"}}, "gather_scatter",
      "Slice/Concat/Gather/Iota/Repl tokens: indexing and copying parts of tensors"),
     ("op.myelin.permute", {"any": {"Tra"}, "only": MOVEMENT}, "permutation",
@@ -457,19 +489,24 @@ def myelin_tokens(name: str) -> list[str] | None:
     return [t if t in ("Maxr", "Minr") else t[:3] for t in re.findall(r"[A-Z][a-z]*", ops) if t != "Etc"]
 
 
-def myelin_op(tokens: list[str]) -> tuple[str, str, str]:
-    """(op_class, rule id, reason) from Myelin op tokens, via MYELIN_OP_RULES."""
+def myelin_op(tokens: list[str]) -> tuple[str, str, str] | None:
+    """(op_class, rule id, reason) from Myelin op tokens, via MYELIN_OP_RULES; None when the
+    tokens cannot tell."""
     s = set(tokens)
     for rid, cond, op, reason in MYELIN_OP_RULES:
-        if "any" in cond and not (s & cond["any"]):
+        if any(k in cond and not (s & cond[k]) for k in ("any", "also")):
             continue
         if "all" in cond and not cond["all"] <= s:
             continue
         if "only" in cond and not s <= cond["only"]:
             continue
+        if "none" in cond and s & cond["none"]:
+            continue
+        if "one_of" in cond and len(s & cond["one_of"]) != 1:
+            continue
         if "min" in cond and any(tokens.count(t) < n for t, n in cond["min"].items()):
             continue
-        return op, rid, reason
+        return (op, rid, reason) if op else None
     raise AssertionError("the last Myelin rule matches everything")
 
 
@@ -500,6 +537,12 @@ MEMCPY_RULES: list[Rule] = [
 BOX_PLUGINS = (r"NMS|cropAndResize|[Rr]oi[Aa]lign|[Pp]roposal|[Rr]egion[A-Z_]|gridAnchor|"
                r"DetectionOutput|[Pp]riorBox|[Pp]yramidROI")
 
+# cuFFT's own kernels and helpers: CUDA cores. Their op stays unknown (op.default): torch.fft, PME
+# and FFT convolutions all run them, and the name cannot tell which (cuDNN's FFT-convolution
+# kernels are fft2d_r2c..., read as convolution).
+CUFFT = (r"(?<![A-Za-z])(?:regular|vector|prime|composite_2way|regular_bluestein)_fft(?:_factor)?<|"
+         r"pack(?:R2C|C2R)_kernel|unpack(?:R2C|C2R)_kernel|real_complex_args_t|generate_chirp_signal<|"
+         r"scale_conjugate<")
 # Bookkeeping kernels: index values, counts, descriptors and memory checks, no data math.
 # (MoE routing 'HistogramScores' kernels also score and select experts, so they are not here.)
 # Case-sensitive with the spellings seen (a case-insensitive alternation is several times slower).
@@ -557,20 +600,20 @@ UNIT_RULES: list[Rule] = [
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
-      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|(?i:marlin)", "tensor_core",
+      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|(?i:marlin)|GemmFpAIntB|fpA_intB", "tensor_core",
       "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
       "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill, Marlin mma.sync "
       "dequantizing GEMMs)"),
     # 3. Other known CUDA-core families that compute.
     R("unit.cudnn_simt_conv", r"[wd]grad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
-      r"[Ww]inograd|_wngd_|fft(?:[123]d)?[_<]|first_layer_fwd|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|depthwise|flip_filter",
+      r"[Ww]inograd|_wngd_|fft(?:[123]d)?[_<]|first_layer_fwd|" + CUFFT + r"|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|depthwise|flip_filter",
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
     R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
       "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
       "index: no MMA (a plugin of unknown kind stays unknown)"),
-    R("unit.cublas_simt", r"gemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm|"
+    R("unit.cublas_simt", r"gemv|cublasGemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm|"
       r"(?<![A-Za-z_])dot_kernel<",
       "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
 ]
@@ -605,8 +648,8 @@ PRECISION_RULES: list[Rule] = [
       "FlashAttention backward: FP32 dQ/dKV accumulators converted to the 16-bit output type"),
     R("prec.ggml_mmq", r"(?<![A-Za-z])mul_mat_q(?![a-z0-9])|(?<![A-Za-z])mmq(?!_ids)", "int8",
       "llama.cpp MMQ: activations quantized to q8_1, multiplied with int8 dot products"),
-    R("prec.marlin", r"(?i)marlin", "mixed",
-      "Marlin GEMMs multiply quantized weights (int4/int8/fp8) with 16-bit activations"),
+    R("prec.marlin", r"(?i)marlin|GemmFpAIntB|fpA_intB", "mixed",
+      "Marlin and fpA_intB GEMMs multiply quantized weights (int4/int8/fp8) with 16-bit activations"),
     R("prec.cutlass_simt", r"cutlass_simt_(?P<l>[shdc])(?:gemm|fprop|dgrad|wgrad)", simt_letter,
       "CUTLASS 2.x SIMT kernel: the letter before the op is the math type (s = FP32, h = FP16, "
       "d = FP64, c = complex FP32)"),
@@ -655,6 +698,8 @@ PRECISION_RULES: list[Rule] = [
     R("prec.myelin_cast", r"^__myl_", myelin_cast_precision, "Myelin Cast-only kernel = conversion"),
     R("prec.imma_word", r"(?<![A-Za-z])k?IMMA(?![a-z])", "int8", "IMMA = integer (INT8) MMA"),
     R("prec.chw2", r"[Nn]chhw2|CHW2", "fp16", "CHW2 (NC/2HW2) is TensorRT's FP16-only vectorized layout"),
+    R("prec.chw4", r"[Nn]cqhw4|(?<![A-Za-z])CHW(?:4|32)(?!\d)|NC(?:4|32)HW(?:4|32)", "int8",
+      "CHW4 (NC/4HW4) and CHW32 are TensorRT's INT8 vectorized layouts"),
     R("prec.quantize", QUANT_CAST + r"|[Qq]uant(?!ile)|QUANT", quant_cast_type,
       "quantize/dequantize (a scaled cast): the low-precision type, from the name or its template "
       "(as labels.csv has _FP8rowwise_to_float = fp8); unknown when only the input or scale type "
@@ -691,6 +736,8 @@ PRECISION_RULES: list[Rule] = [
     R("prec.gemm_type_word", r"(?i)gemm|matmul", gemm_type_word,
       "a GEMM spelling one low-precision operand type (fp8_ptp128c::GemmKernel) and no 16/32-bit "
       "float type"),
+    R("prec.cast_template", r"(?:^|::)[Cc]ast(?:Kernel)?<\s*(?P<a>[\w: ]+?)\s*,\s*(?P<b>[\w: ]+?)\s*[,>]",
+      cast_template, "a cast kernel's template: source and destination types (int to float = mixed)"),
     R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
       "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
       "the float accumulator of a half reduction comes later"),
@@ -730,7 +777,8 @@ OP_RULES: list[Rule] = [
       "offset tables for implicit GEMM convolutions, pointer arrays for batched GEMM: index work"),
     R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
       r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel|[a-z0-9]to[a-z0-9]+_copy_kernel|"
-      r"(?<![A-Za-z])CopyOp<|^fused__autocast_to__\d+$|(?<![a-z])_?copy_tensor_kernel", "reformat",
+      r"(?<![A-Za-z])CopyOp<|^fused__autocast_to__\d+$|(?<![a-z])_?copy_tensor_kernel|"
+      r"cuCastLayer|(?:^|::)[Cc]ast(?:Kernel)?<", "reformat",
       "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
     R("op.quant_cast", QUANT_CAST, "quantize",
       "scaled cast to a low-precision type (a transpose fused into it does not change the class)"),
@@ -775,6 +823,8 @@ OP_RULES: list[Rule] = [
       "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM)"),
     R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum", "reduction",
       "reduction kernel"),
+    R("op.torchscript_fused", r"^fused_[a-z_]+$", torchscript_fused,
+      "TorchScript fusion group named by its ops: only elementwise ops = pointwise"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
       r"dropout|fill|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
       r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
