@@ -333,7 +333,7 @@ _ELEMENTWISE_OPS = frozenset({"add", "sub", "mul", "div", "neg", "exp", "log", "
                              "relu", "gelu", "silu", "sigmoid", "tanh", "erf", "where", "clamp", "abs",
                              "reciprocal", "unsqueeze", "squeeze", "view", "reshape", "expand",
                              "type", "as", "to", "lt", "gt", "eq", "ne", "le", "ge", "max", "min",
-                             "minimum", "maximum", "rsub", "mean"} - {"mean"})
+                             "minimum", "maximum", "rsub"})
 
 
 def torchscript_fused(_m: re.Match[str], text: str) -> str | None:
