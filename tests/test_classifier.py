@@ -236,6 +236,12 @@ GRAMMAR = [
      "cuda_core", "fp64", "other"),       # cuFFT: CUDA cores, FFT conv or torch.fft
     ("void cutlass::Kernel<cutlass::gemm::kernel::GemmFpAIntB<cutlass::gemm::threadblock::DqMmaPipelined<...> > >(Params)",
      "tensor_core", "mixed", "gemm"),
+    ("void attention_kernel_batched_impl<AttentionKernel<cutlass::bfloat16_t, cutlass::arch::Sm90, true, 64, 64, 64, true, true> >(AttentionKernel<cutlass::bfloat16_t, cutlass::arch::Sm90, true, 64, 64, 64, true, true>::Params)",
+     "tensor_core", "bf16", "attention"),
+    ("void attention_kernel_batched_impl<AttentionKernel<float, cutlass::arch::Sm50, true, 32, 128, 64, true, true> >(AttentionKernel<float, cutlass::arch::Sm50, true, 32, 128, 64, true, true>::Params)",
+     "unknown", "fp32", "attention"),
+    ("void op_tensor_kernel<2, __half, float, __half, 64, 1, 2, 4, (cudnnOpTensorOp_t)0>(cudnnTensorStruct, __half*)",
+     "cuda_core", "fp16", "pointwise"),
     # NCCL: data-moving collectives are byte copies on int8_t; reducing ones add int8 elements
     ("ncclDevKernel_AllGather_RING_SIMPLE_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "none", "communication"),
     ("ncclDevKernel_ReduceScatter_RING_LL_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "int8", "communication"),

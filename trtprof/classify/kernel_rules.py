@@ -320,6 +320,14 @@ def gemm_type_word(_m: re.Match[str], text: str) -> str | None:
     return low.pop()
 
 
+def xformers_unit(m: re.Match[str], _text: str) -> str | None:
+    """``AttentionKernel<Element, cutlass::arch::SmXX, ...>``: half/bfloat16 on Sm70 or later run
+    the Tensor Core path; a float element may run SIMT or TF32, so it is not read."""
+    if dtype(m.group("t")) in ("fp16", "bf16") and int(m.group("sm")) >= 70:
+        return "tensor_core"
+    return None
+
+
 def cast_template(m: re.Match[str], _text: str) -> str | None:
     """``cast<In, Out, ...>``: different types (integer ones included) are a conversion."""
     a, b = (g.split("::")[-1].replace("const", "").strip() for g in (m.group("a"), m.group("b")))
@@ -610,6 +618,12 @@ UNIT_RULES: list[Rule] = [
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
+    R("unit.eigen_meta", r"EigenMetaKernel", "cuda_core",
+      "Eigen expression kernels evaluate coefficient-wise and reduction expressions with plain "
+      "arithmetic (Eigen's contractions are other kernels)"),
+    R("unit.xformers_attention", r"AttentionKernel<\s*(?:cutlass::)?(?P<t>\w+)\s*,\s*cutlass::arch::Sm(?P<sm>\d+)",
+      xformers_unit, "CUTLASS memory-efficient attention (xformers): 16-bit elements on Sm70+ use "
+      "Tensor Core MMA; other element types are left to the name's other tokens"),
     R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
       "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
       "index: no MMA (a plugin of unknown kind stays unknown)"),
@@ -826,7 +840,7 @@ OP_RULES: list[Rule] = [
     R("op.torchscript_fused", r"^fused_[a-z_]+$", torchscript_fused,
       "TorchScript fusion group named by its ops: only elementwise ops = pointwise"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
-      r"dropout|fill|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
+      r"dropout|fill|op_tensor_kernel|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
       r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
       r"(?<![A-Za-z])(?:Add|Sub|Mul|Div)Tensor", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
