@@ -242,6 +242,9 @@ GRAMMAR = [
      "unknown", "fp32", "attention"),
     ("void op_tensor_kernel<2, __half, float, __half, 64, 1, 2, 4, (cudnnOpTensorOp_t)0>(cudnnTensorStruct, __half*)",
      "cuda_core", "fp16", "pointwise"),
+    # a mangled type behind a substitution (NS4_8BFloat16E: S4_ is c10, not a length)
+    ("_ZN2at6native29vectorized_elementwise_kernelILi4EZZZNS0_15mul_kernel_cudaERNS_18TensorIteratorBaseEENKUlvE_clEvENKUlvE0_clEvEUlNS4_8BFloat16ES7_E_NS_6detail5ArrayIPcLi3EEEEEviT0_T1_",
+     "cuda_core", "bf16", "pointwise"),
     # NCCL: data-moving collectives are byte copies on int8_t; reducing ones add int8 elements
     ("ncclDevKernel_AllGather_RING_SIMPLE_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "none", "communication"),
     ("ncclDevKernel_ReduceScatter_RING_LL_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "int8", "communication"),

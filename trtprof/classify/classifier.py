@@ -50,6 +50,7 @@ _BUILTIN = {"f": "float", "d": "double", "a": "signed char", "h": "unsigned char
             "Dh": "half", "DF16_": "half", "DF16b": "bfloat16_t", "DF32_": "float", "DF64_": "double"}
 _TYPE_CODES = re.compile(r"I((?:DF16b|DF(?:16|32|64)_|Dh|[a-z])+)")
 _TYPE_CODE = re.compile(r"DF16b|DF(?:16|32|64)_|Dh|[a-z]")
+_SUBSTITUTION = re.compile(r"[ST][0-9A-Z]*_")
 
 
 def demangle_light(name: str) -> str:
@@ -61,6 +62,11 @@ def demangle_light(name: str) -> str:
     parts: list[str] = []
     i = 0
     while i < len(s):
+        # Substitutions (S4_, S_) and template parameters (T0_) carry digits that are not lengths.
+        sub = _SUBSTITUTION.match(s, i)
+        if sub:
+            i = sub.end()
+            continue
         m = re.match(r"\d+", s[i:])
         if not m:
             i += 1

@@ -91,8 +91,9 @@ XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
     # A type stands alone or after a known namespace; '::c10::Half' is how demangle_light leaves
-    # a type of a mangled name.
-    r"(?:(?<![\w:])|(?<=::)(?=(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::))"
+    # a type of a mangled name, and '::Half' when the namespace was a substitution (NS4_4HalfE).
+    r"(?:(?<![\w:])|(?<=::)(?=(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)|"
+    r"(?<=::)(?=(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?![\w])))"
     r"(?:(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8x[24]_e4m3|"
     r"__nv_fp8x2_e5m2|__nv_fp8_e4m3|__nv_fp8_e5m2|__bfloat|Float8_e4m3fn|Float8_e5m2|"
     r"BFloat16|bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
