@@ -756,7 +756,8 @@ PRECISION_RULES: list[Rule] = [
     R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
       "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
       "the float accumulator of a half reduction comes later"),
-    R("prec.template", r"[<(]|(?<=::)c10::", template_first_float,
+    R("prec.template", r"[<(]|(?<=::)(?:c10::|(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?!\w))",
+      template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
 ]
 
