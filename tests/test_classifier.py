@@ -245,6 +245,12 @@ GRAMMAR = [
     # a mangled type behind a substitution (NS4_8BFloat16E: S4_ is c10, not a length)
     ("_ZN2at6native29vectorized_elementwise_kernelILi4EZZZNS0_15mul_kernel_cudaERNS_18TensorIteratorBaseEENKUlvE_clEvENKUlvE0_clEvEUlNS4_8BFloat16ES7_E_NS_6detail5ArrayIPcLi3EEEEEviT0_T1_",
      "cuda_core", "bf16", "pointwise"),
+    # 8-bit unsigned data: pixels, FP8 storage or bytes; a float beside it may be a scale
+    ("void thrust::cuda_cub::core::_kernel_agent<thrust::cuda_cub::__transform::unary_transform_f<unsigned char*, unsigned char*, InvertFunctor> >(unsigned char*, unsigned char*, long)",
+     "cuda_core", "unknown", "pointwise"),
+    ("void sepFilter<7, unsigned char, float>(unsigned char const*, float*, int, int)", "unknown", "unknown", "other"),
+    ("_ZN2at6native29vectorized_elementwise_kernelILi4EZNS0_23float8_copy_kernel_cudaERNS_18TensorIteratorBaseEEUlN3c108BFloat16EE_NS_6detail5ArrayIPcLi2EEEEEviT0_T1_",
+     "cuda_core", "mixed", "reformat"),
     # NCCL: data-moving collectives are byte copies on int8_t; reducing ones add int8 elements
     ("ncclDevKernel_AllGather_RING_SIMPLE_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "none", "communication"),
     ("ncclDevKernel_ReduceScatter_RING_LL_Sum_int8_t(ncclDevComm*, unsigned long, ncclWork*)", "cuda_core", "int8", "communication"),

@@ -181,10 +181,17 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
             return dtype(f.group(1))
     f = TEMPLATE_FLOAT.search(body)
     if f:
-        return dtype(f.group(1)) or dtype(f.group(1).split("::")[-1])
+        found = dtype(f.group(1)) or dtype(f.group(1).split("::")[-1])
+        # Beside 8-bit unsigned data (pixels, FP8 storage, bytes) a float may be a scale or
+        # weight rather than the data: the name cannot tell which.
+        return None if found == "fp32" and _BYTE_DATA.search(body) else found
     if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body) and not _opaque_params(body):
-        return "none"
+        # 8-bit unsigned data may be image pixels, FP8 storage or raw bytes: the name cannot tell.
+        return None if _BYTE_DATA.search(body) else "none"
     return None
+
+
+_BYTE_DATA = re.compile(r"unsigned char|\buchar\d?\b|\buint8_t\b")
 
 
 _OPAQUE_PARAM = re.compile(r"^(?:const\s+)?void\s*(?:const\s*)?\*|^[\w:]*(?i:params?|args)\s*[&*]?$")
@@ -259,7 +266,8 @@ def aten_typed_copy(m: re.Match[str], text: str) -> str | None:
     = a cast (``mixed``)."""
     dst = _COPY_DST[m.group("dst")]
     args = _LAMBDA_ARG.findall(text)
-    src = TEMPLATE_FLOAT.search(args[0]) if args else None
+    # Without a lambda (a mangled name read by demangle_light) the type after the name is the source.
+    src = TEMPLATE_FLOAT.search(args[0]) if args else TEMPLATE_FLOAT.search(text, m.end())
     if not src:
         return None
     s = dtype(src.group(1)) or dtype(src.group(1).split("::")[-1])
