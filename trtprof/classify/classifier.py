@@ -137,13 +137,10 @@ def _decide(rules: list[kr.Rule], text: str) -> Decision | None:
     return None
 
 
-_ANON_NS = re.compile(r"\((?:anonymous|anon) namespace\)::")
-
-
 def kernel_head(text: str) -> str:
     """The kernel's own identifier: the qualified name before its template or parameter list
     (``tensorflow::functor::RowReduceKernel`` of ``...RowReduceKernel<float const*, ...>(...)``)."""
-    s = _ANON_NS.sub("", text)
+    s = kr.ANON_NS.sub("", text)
     cut = min((i for i in (s.find("<"), s.find("(")) if i >= 0), default=len(s))
     return s[:cut].strip()
 

@@ -65,7 +65,9 @@ DTYPE_WORDS: dict[str, str] = {
     # vector types and vectorised suffixes: two or four lanes of one element type
     "half2": "fp16", "__half2": "fp16", "f16x2": "fp16", "bf16x2": "bf16", "__nv_bfloat162": "bf16",
     "bfloat162": "bf16", "float4": "fp32",
-    "__bfloat": "bf16", "float8_e4m3fn": "fp8", "float8_e5m2": "fp8", "float8_e4m3fnuz": "fp8", "__nv_fp8x2_e4m3": "fp8", "__nv_fp8x2_e5m2": "fp8", "__nv_fp8x4_e4m3": "fp8",
+    # nvFuser's bfloat16, PyTorch's FP8 types, CUDA's FP8 vector types
+    "__bfloat": "bf16", "float8_e4m3fn": "fp8", "float8_e5m2": "fp8", "float8_e4m3fnuz": "fp8",
+    "__nv_fp8x2_e4m3": "fp8", "__nv_fp8x2_e5m2": "fp8", "__nv_fp8x4_e4m3": "fp8",
 }
 
 
@@ -135,7 +137,7 @@ def cutlass3x_types(m: re.Match[str], text: str) -> str | None:
     if m.group("math"):
         return dtype(m.group("math"))
     found = _one_or_mixed([m.group("a"), m.group("b")])
-    if found == "fp32" and re.search(r"(?<![A-Za-z])tensorop", text):
+    if found == "fp32" and _TENSOROP.search(text):
         return "tf32"
     return found
 
@@ -194,6 +196,7 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
 _BYTE_DATA = re.compile(r"unsigned char|\buchar\d?\b|\buint8_t\b")
 
 
+ANON_NS = re.compile(r"\((?:anonymous|anon) namespace\)::")
 _OPAQUE_PARAM = re.compile(r"^(?:const\s+)?void\s*(?:const\s*)?\*|^[\w:]*(?i:params?|args)\s*[&*]?$")
 
 
@@ -201,7 +204,7 @@ def _opaque_params(text: str) -> bool:
     """Whether a top-level parameter hides the data type: ``void*`` or a parameter struct
     (``cask_cudnn::FirstLayerFwdParams``, ``StoreKVCacheParams``) that carries the data
     pointers. Index-typed parameters and templates whose type arguments show hide nothing."""
-    text = re.sub(r"\((?:anonymous|anon) namespace\)::", "", text)
+    text = ANON_NS.sub("", text)
     depth = 0
     for i, ch in enumerate(text):
         depth += (ch == "<") - (ch == ">")
@@ -298,6 +301,10 @@ _CAST_T = r"float|half|bf16|bfloat16|fp16|fp32|hfp8|fp8|int8|nvfp4|fp4"
 _LOW_PRECISION = {"fp8", "fp4", "int8", "int4"}
 # ggml block-quantized types: q4_0/q4_1/q4_K hold 4-bit integers, q8_0/q8_1 8-bit ones.
 GGML_QUANT = {"4": "int4", "8": "int8"}
+_GGML_TYPE = re.compile(r"(?<![A-Za-z])i?q([48])_(?:[01]|K)(?![a-z0-9])")
+# A low-precision type word; case-sensitive edges, so that CamelCase 'NVFP4Quantize' reads NVFP4.
+_LOW_WORD = re.compile(r"(?<![a-z])(?i:(fp8|fp4|nvfp4|mxfp\d|int8|int4|e4m3|e5m2))(?![a-z0-9])")
+_TENSOROP = re.compile(r"(?<![A-Za-z])tensorop")
 
 
 def simt_letter(m: re.Match[str], _text: str) -> str:
@@ -309,15 +316,10 @@ def quant_cast_type(_m: re.Match[str], text: str) -> str:
     identifier (cast_to_fp8) or a template argument (cast_back_impl<__nv_fp8x2_e4m3>). A float
     among the arguments is the input, output or scale type, so without a low-precision type the
     answer is unknown."""
-    # Case-sensitive edges, so that CamelCase 'NVFP4Quantize' reads NVFP4.
-    words = re.findall(r"(?<![a-z])(?i:(fp8|fp4|nvfp4|mxfp\d|int8|int4|e4m3|e5m2))(?![a-z0-9])", text)
-    words += [GGML_QUANT[q] for q in re.findall(r"(?<![A-Za-z])i?q([48])_(?:[01]|K)(?![a-z0-9])", text)]
+    words = _LOW_WORD.findall(text) + [GGML_QUANT[q] for q in _GGML_TYPE.findall(text)]
     words += TEMPLATE_FLOAT.findall(text)
     found = {d for w in words if (d := dtype(w)) is not None and d in _LOW_PRECISION}
     return found.pop() if len(found) == 1 else "unknown"
-
-
-_LOW_WORD = re.compile(r"(?<![a-z])(?i:(fp8|e4m3|e5m2|fp4|nvfp4|int8|int4))(?![a-z0-9])")
 
 
 def gemm_type_word(_m: re.Match[str], text: str) -> str | None:
@@ -571,8 +573,15 @@ BOOKKEEPING = (r"redzone|precompute\w*indices|[Hh]istogram(?![Ss]cores)|dispatch
 QUANT_CAST = (r"cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
               r"per_(?:token|channel|tensor|block|group)_cast|cast_back|fp8_quant|quant_fp8")
 # FlashAttention-2/3 backward helpers around the MMA kernels.
-FA_BWD_HELPERS = (r"FlashAttnBwd(?:Pre|Post)process|flash_bwd_(?:dot_do_o|convert_d(?:q|kv)|"
-                  r"clear_dkvaccum)")
+FA_BWD_DOT = r"FlashAttnBwdPreprocess|flash_bwd_dot_do_o"
+FA_BWD_CONVERT = r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d"
+FA_BWD_CLEAR = r"flash_bwd_clear_dkvaccum"
+FA_BWD_HELPERS = "|".join((FA_BWD_DOT, FA_BWD_CONVERT, FA_BWD_CLEAR))
+# GEMMs of quantized weights with 16-bit activations (Marlin, TRT-LLM/FasterTransformer fpA_intB).
+MIXED_INPUT_GEMM = r"(?i:marlin)|GemmFpAIntB|fpA_intB"
+# A TorchScript fusion group of autocast casts only; a cast kernel's template <In, Out, ...>.
+AUTOCAST_GROUP = r"^fused__autocast_to__\d+$"
+CAST_TEMPLATE = r"(?:^|::)[Cc]ast(?:Kernel)?<"
 
 UNIT_RULES: list[Rule] = [
     # 1. CUDA-core markers win.
@@ -617,7 +626,7 @@ UNIT_RULES: list[Rule] = [
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
-      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|(?i:marlin)|GemmFpAIntB|fpA_intB", "tensor_core",
+      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|" + MIXED_INPUT_GEMM, "tensor_core",
       "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
       "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill, Marlin mma.sync "
       "dequantizing GEMMs)"),
@@ -665,13 +674,13 @@ PRECISION_RULES: list[Rule] = [
     R("prec.bookkeeping", BOOKKEEPING, "none",
       "bookkeeping kernel (histograms and counts of indices, positions, TMA descriptors, memsets, "
       "buffer checks): no floating-point math"),
-    R("prec.autocast", r"^fused__autocast_to__\d+$", "mixed",
+    R("prec.autocast", AUTOCAST_GROUP, "mixed",
       "TorchScript fusion group of autocast casts only: a dtype conversion"),
-    R("prec.fa_bwd_convert", r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d", "mixed",
+    R("prec.fa_bwd_convert", FA_BWD_CONVERT, "mixed",
       "FlashAttention backward: FP32 dQ/dKV accumulators converted to the 16-bit output type"),
     R("prec.ggml_mmq", r"(?<![A-Za-z])mul_mat_q(?![a-z0-9])|(?<![A-Za-z])mmq(?!_ids)", "int8",
       "llama.cpp MMQ: activations quantized to q8_1, multiplied with int8 dot products"),
-    R("prec.marlin", r"(?i)marlin|GemmFpAIntB|fpA_intB", "mixed",
+    R("prec.marlin", MIXED_INPUT_GEMM, "mixed",
       "Marlin and fpA_intB GEMMs multiply quantized weights (int4/int8/fp8) with 16-bit activations"),
     R("prec.cutlass_simt", r"cutlass_simt_(?P<l>[shdc])(?:gemm|fprop|dgrad|wgrad)", simt_letter,
       "CUTLASS 2.x SIMT kernel: the letter before the op is the math type (s = FP32, h = FP16, "
@@ -759,7 +768,7 @@ PRECISION_RULES: list[Rule] = [
     R("prec.gemm_type_word", r"(?i)gemm|matmul", gemm_type_word,
       "a GEMM spelling one low-precision operand type (fp8_ptp128c::GemmKernel) and no 16/32-bit "
       "float type"),
-    R("prec.cast_template", r"(?:^|::)[Cc]ast(?:Kernel)?<\s*(?P<a>[\w: ]+?)\s*,\s*(?P<b>[\w: ]+?)\s*[,>]",
+    R("prec.cast_template", CAST_TEMPLATE + r"\s*(?P<a>[\w: ]+?)\s*,\s*(?P<b>[\w: ]+?)\s*[,>]",
       cast_template, "a cast kernel's template: source and destination types (int to float = mixed)"),
     R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
       "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
@@ -785,11 +794,11 @@ OP_RULES: list[Rule] = [
       "an SM kernel that only sets memory (a memset done by a kernel)"),
     R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
       "reduction", "split-K / split-KV partial results summed after the main kernel"),
-    R("op.fa_bwd_dot", r"FlashAttnBwdPreprocess|flash_bwd_dot_do_o", "reduction",
+    R("op.fa_bwd_dot", FA_BWD_DOT, "reduction",
       "FlashAttention backward preprocess: rowwise dot(dO, O), a row reduction"),
-    R("op.fa_bwd_convert", r"FlashAttnBwdPostprocessConvertd|flash_bwd_convert_d", "reformat",
+    R("op.fa_bwd_convert", FA_BWD_CONVERT, "reformat",
       "FlashAttention backward postprocess: converts the FP32 dQ/dKV accumulator"),
-    R("op.fa_bwd_clear", r"flash_bwd_clear_dkvaccum", "memset", "clears the dK/dV accumulators"),
+    R("op.fa_bwd_clear", FA_BWD_CLEAR, "memset", "clears the dK/dV accumulators"),
     R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
       r"multihead|[Aa]ttention|_attn|^attn_|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
       "fused attention family (fmha, flash, mha, cuDNN SDPA, FlashInfer Prefill/DecodeWith..KVCache)"),
@@ -801,8 +810,8 @@ OP_RULES: list[Rule] = [
       "offset tables for implicit GEMM convolutions, pointer arrays for batched GEMM: index work"),
     R("op.reformat", r"genericReformat|copyPackedKernel|copyVectorizedKernel|[Nn]chwTo|[Nn]hwcTo|"
       r"(?:direct|bfloat16|float8)_copy_kernel|[Rr]eformat|to_copy_kernel|[a-z0-9]to[a-z0-9]+_copy_kernel|"
-      r"(?<![A-Za-z])CopyOp<|^fused__autocast_to__\d+$|(?<![a-z])_?copy_tensor_kernel|"
-      r"cuCastLayer|(?:^|::)[Cc]ast(?:Kernel)?<", "reformat",
+      r"(?<![A-Za-z])CopyOp<|(?<![a-z])_?copy_tensor_kernel|cuCastLayer|" + AUTOCAST_GROUP + "|"
+      + CAST_TEMPLATE, "reformat",
       "layout/type conversion copy (TensorRT reformat, NCHW<->NHWC, ATen copy/cast)"),
     R("op.quant_cast", QUANT_CAST, "quantize",
       "scaled cast to a low-precision type (a transpose fused into it does not change the class)"),
