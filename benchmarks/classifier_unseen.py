@@ -4,6 +4,9 @@ tensor_core/cuda_core), precision (rows with a definite precision), op_class (al
 accuracy among answered rows; committed wrong answers per field (answer not 'unknown' and != label; an op_class `other` from the
 `op.default` fallback is the classifier's documented can't-tell answer, so it counts as unknown, as
 in unseen_names.md); and the 30 most common wrong (label, answer) pairs with an example name.
+Rows whose `evidence` column is filled (batch 4 on) say which fields their labeller took from the
+source's context rather than the name ('name' = none); for them a second line per field scores
+only the rows whose label the name alone decides.
 Run: python benchmarks/classifier_unseen.py [NAMES.csv] [--blind]
 --blind prints only the counts for held-out splits, so that measuring them shows no names to
 write rules from.
@@ -22,7 +25,7 @@ from trtprof.classify.classifier import classify_names  # noqa: E402
 DATA = ROOT / "tests" / "kernels_unseen" / "names.csv"
 FIELDS = ("unit", "precision", "op_class")
 INDEFINITE_PREC = {"unknown"}
-SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3"]
+SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "heldout4"]
 
 
 def main() -> None:
@@ -45,6 +48,8 @@ def main() -> None:
             else:
                 scored = part
             ok = committed_wrong = abstain = 0
+            name_rows = [r for r in scored if r.get("evidence") and field not in r["evidence"].split(",")]
+            name_ok = sum(pred.loc[r["name"], field] == r[field] for r in name_rows)
             for r in scored:
                 ans = pred.loc[r["name"], field]
                 cant_tell = ans == "unknown" or (
@@ -64,6 +69,9 @@ def main() -> None:
             print(f"  {field:9s} accuracy {acc:6.1%} ({ok}/{n})  answered-unknown {abstain}  "
                   f"committed-wrong {committed_wrong}  right when answered "
                   f"{ok / answered if answered else float('nan'):6.1%}")
+            if name_rows:
+                print(f"  {'':9s} on the {len(name_rows)} rows whose {field} label the name alone decides: "
+                      f"{name_ok / len(name_rows):6.1%} ({name_ok}/{len(name_rows)})")
             wrong_total += committed_wrong
         print(f"  committed wrong, all fields: {wrong_total} in {len(part)} names "
               f"(1 per {len(part) / wrong_total:.0f})" if wrong_total else

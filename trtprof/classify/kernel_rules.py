@@ -55,7 +55,7 @@ DTYPE_WORDS: dict[str, str] = {
     "f64": "fp64", "fp64": "fp64", "double": "fp64", "double2": "fp64",
     "float16": "fp16", "float32": "fp32", "float64": "fp64",
     # complex types (FFT convolution GEMMs): the math is on their real components
-    "cf16": "fp16", "cf32": "fp32", "cf64": "fp64",
+    "cf16": "fp16", "cf32": "fp32", "cf64": "fp64", "complex64": "fp32", "complex128": "fp64",
     "tf32": "tf32", "tfloat32_t": "tf32", "cutlass::tfloat32_t": "tf32",
     "i8": "int8", "s8": "int8", "int8": "int8", "imma": "int8", "kint8": "int8", "signed char": "int8",
     "i4": "int4", "s4": "int4", "int4": "int4",
@@ -355,6 +355,28 @@ _ELEMENTWISE_OPS = frozenset({"add", "sub", "mul", "div", "neg", "exp", "log", "
                              "minimum", "maximum", "rsub"})
 
 
+def cupy_types(m: re.Match[str], _text: str) -> str | None:
+    """Vocabulary precision from CuPy's dtype list (``copy__complex64_complex64`` = fp32)."""
+    floats, ints = set(), False
+    for word in m.group("types").split("_"):
+        if re.fullmatch(r"u?int\d+|bool", word):
+            ints = True
+        elif dtype(word):
+            floats.add(dtype(word))
+        else:
+            return None  # not a dtype list we can read
+    if not floats:
+        return "none"
+    return floats.pop() if len(floats) == 1 and not ints else "mixed"
+
+
+def cupy_op(m: re.Match[str], _text: str) -> str:
+    op = m.group("op")
+    if op in ("copy", "astype"):
+        return "reformat"
+    return "reduction" if op in CUPY_REDUCTIONS else "pointwise"
+
+
 def torchscript_fused(_m: re.Match[str], text: str) -> str | None:
     """``fused_add_gelu``: a TorchScript (NNC/nvFuser) fusion group lists its ops; when all are
     elementwise (views and broadcasts included) the kernel is pointwise."""
@@ -582,6 +604,16 @@ MIXED_INPUT_GEMM = r"(?i:marlin)|GemmFpAIntB|fpA_intB"
 # A TorchScript fusion group of autocast casts only; a cast kernel's template <In, Out, ...>.
 AUTOCAST_GROUP = r"^fused__autocast_to__\d+$"
 CAST_TEMPLATE = r"(?:^|::)[Cc]ast(?:Kernel)?<"
+# Libraries whose own kernels never use MMA, read from the kernel's outermost namespace only (a
+# thrust type inside another kernel's template says nothing); CuPy prefixes its generated kernels.
+NO_MMA_LIBRARY = r"^(?:\w+::)?(?:thrust|cub|cv)::|^cupy_"
+# triton_kernels' matmuls ('_matmul_ogs_NNT_bf16xbf16xmxfp4_...', '_matmul_NN_f16xf16_...') spell
+# their operand types after the layout: a 16- or 8-bit float A operand means tl.dot on MMA.
+TRITON_LOW_BIT_MATMUL = r"(?<![A-Za-z])matmul(?:_ogs)?_[NT]+_(?:bf16|fp16|f16|fp8|e4m3|e5m2|mxfp8)x"
+# CuPy's generated kernels: 'cupy_<ufunc>__<dtype>_<dtype>...' (inputs, then outputs).
+CUPY_NAME = re.compile(r"^cupy_(?P<op>[a-z0-9_]+?)__(?P<types>[a-z0-9_]+)$")
+CUPY_REDUCTIONS = frozenset({"sum", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "mean",
+                             "var", "std", "all", "any", "nansum", "nanprod", "count_nonzero"})
 
 UNIT_RULES: list[Rule] = [
     # 1. CUDA-core markers win.
@@ -626,16 +658,26 @@ UNIT_RULES: list[Rule] = [
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
-      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|" + MIXED_INPUT_GEMM, "tensor_core",
+      r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|nvfuser_matmul_f\d|" + TRITON_LOW_BIT_MATMUL + "|"
+      + MIXED_INPUT_GEMM, "tensor_core",
       "a kernel family that is built on Tensor Core MMA (nvjet, fmha, flash, cuDNN SDPA, "
       "Myelin gemm_mha, TRT-LLM bmm, block-scaled GEMM, FlashInfer prefill, Marlin mma.sync "
-      "dequantizing GEMMs)"),
+      "dequantizing GEMMs, nvFuser's matmul scheduler, triton_kernels matmul_ogs on 16/8-bit "
+      "operands, whose tl.dot lowers to MMA on every NVIDIA GPU Triton supports)"),
     # 3. Other known CUDA-core families that compute.
     R("unit.cudnn_simt_conv", r"[wd]grad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
       r"[Ww]inograd|_wngd_|fft(?:[123]d)?[_<]|first_layer_fwd|" + CUFFT + r"|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|depthwise|flip_filter",
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
+    R("unit.no_mma_library", NO_MMA_LIBRARY, "cuda_core",
+      "thrust, CUB, OpenCV's CUDA modules and CuPy's generated kernels are generic algorithms "
+      "(transform, sort, scan, elementwise, reductions) and image kernels written without MMA "
+      "instructions; their matrix products are cuBLAS calls, which have names of their own"),
+    R("unit.nvfuser_scheduler", r"nvfuser_(?P<s>pointwise|reduction|\w*persistent|transpose|resize)_f\d",
+      "cuda_core", "nvFuser names a kernel after its scheduler: the pointwise, reduction, "
+      "persistent (normalization/softmax), transpose and resize schedulers emit no MMA (only the "
+      "matmul scheduler does)"),
     R("unit.eigen_meta", r"EigenMetaKernel", "cuda_core",
       "Eigen expression kernels evaluate coefficient-wise and reduction expressions with plain "
       "arithmetic (Eigen's contractions are other kernels)"),
@@ -773,6 +815,9 @@ PRECISION_RULES: list[Rule] = [
     R("prec.aten_reduce", r"ReduceOp<\s*(?:c10::)?(?P<dt>\w+)", first_group_dtype,
       "ATen ReduceOp<scalar_t, ops, index_t, out_scalar_t>: the input element type is first; "
       "the float accumulator of a half reduction comes later"),
+    R("prec.cupy_types", CUPY_NAME.pattern, cupy_types,
+      "CuPy kernel names end in their NumPy dtypes (complex64 = FP32 parts); two float types or "
+      "an integer and a float = mixed, integers and bool only = none"),
     R("prec.template", r"[<(]|(?<=::)(?:c10::|(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?!\w))",
       template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
@@ -818,7 +863,8 @@ OP_RULES: list[Rule] = [
     R("op.permutation", r"permutationKernel|(?<![A-Za-z])permute_|(?<!cublas)[Tt]ranspose|SwapDimension|"
       r"[Ss]huffle", "permutation",
       "transpose/permute kernel"),
-    R("op.pooling", r"(?i)(?<!act_)pool", "pooling", "pooling kernel"),
+    R("op.pooling", r"(?i)(?<!act_)pool|(?-i:(?:[Dd]ilate|[Ee]rode)(?![a-z]))", "pooling",
+      "pooling kernel (a morphological dilate/erode is the max/min over a window: a stride-1 pooling)"),
     R("op.normalization", r"(?i)layer_?norm|batch_?norm|group_?norm|instance_?norm|rms_?norm|"
       r"(?:^|_|::)bn_(?:fw|bw)|GammaBeta|norm_kernel|rsqrt\w*(?:mean|norm)|mean\w*rsqrt|"
       r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments|Compute(?:Backward)?FusedParams|"
@@ -829,17 +875,19 @@ OP_RULES: list[Rule] = [
       "quantize/dequantize kernel"),
     R("op.plugin", BOX_PLUGINS, "plugin",
       "TensorRT plugin kernel (NMS, crop-and-resize, RoIAlign, proposals)"),
-    R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic", "resize",
+    R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic|pyr_?(?:down|up)|"
+      r"warp_?(?:affine|perspective)|imgproc::warp<", "resize",
       "resize/upsample kernel (nearest-neighbour, bilinear, bicubic sampling)"),
     R("op.cub_reduce", r"cub::Device\w*Reduce|cub::(?:Sum|Max|Min)(?![A-Za-z])", "reduction",
       "CUB device-wide (segmented) reduction, or a kernel given a CUB reduction operator"),
     R("op.moe_finalize", r"(?i)moe\w*::(?:\w+::)*finalize|finalize\w*moe|moe_?finalize", "reduction",
       "MoE finalize: the routing-weighted sum of each token's expert outputs"),
-    R("op.index_helper", r"(?i)cub::Device|bounds_check|linearize_index|bucketize|offsets_range|"
+    R("op.index_helper", r"(?i)cub::(?:Device|\w*Sort)|bounds_check|linearize_index|bucketize|offsets_range|"
       r"compute_cuda_kernel|ClassNLLCriterion|_loss|(?-i:" + BOOKKEEPING + ")", "other",
       "index/sort/scan helpers, bookkeeping (counts, histograms, TMA descriptors, buffer checks) "
       "and loss kernels: no op class of their own"),
-    R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel", "reduction",
+    R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel|"
+      r"(?-i:(?<![A-Za-z])sort(?=[A-Z_\d]|$)|(?<=[a-z])Sort(?=[A-Z_\d<(]|$))", "reduction",
       "top-k/argmax/sort: a selection reduction (before gather: gatherTopK is a top-k)"),
     R("op.rope", r"(?i)rotary|(?<![a-z])m?rope(?![a-z])", "pointwise",
       "rotary position embedding (RoPE) is an elementwise rotation, not an embedding lookup"),
@@ -849,17 +897,23 @@ OP_RULES: list[Rule] = [
       r"(?:^|_)pad(?:_|$)|PadKernel", "gather_scatter", "indexing, slicing, concatenation, embedding lookup"),
     R("op.convolution", r"(?i)conv(?!ert|ersion)|fprop|dgrad|wgrad|[a-z0-9]cudnn|winograd|_wngd_|fft[123]d|first_layer_fwd|"
       r"im2d?2?col|"
-      r"implicit_gemm|flip_filter",
+      r"implicit_gemm|flip_filter|linear(?:Row|Column)Filter|(?-i:[Gg]aussian_?[Bb]lur|[Ss]obel|[Ss]charr)",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
     R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec", "gemm",
       "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM)"),
-    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum", "reduction",
-      "reduction kernel"),
+    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum|(?-i:(?:^|::)_?sum(?:_|$))",
+      "reduction", "reduction kernel (one named for a sum: sum_rows)"),
+    R("op.cupy", CUPY_NAME.pattern, cupy_op,
+      "CuPy kernel named by its ufunc: copy = a layout/type copy, NumPy reductions = reduction, "
+      "other ufuncs elementwise"),
+    R("op.window_stencil", r"window_iterator", "other",
+      "a functor applied over a 2-D window (thrust window_iterator): a stencil, not elementwise; "
+      "no op class of its own unless its name says (dilate/erode, pyrDown, a filter)"),
     R("op.torchscript_fused", r"^fused_[a-z_]+$", torchscript_fused,
       "TorchScript fusion group named by its ops: only elementwise ops = pointwise"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
-      r"dropout|fill|op_tensor_kernel|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
+      r"dropout|fill|(?<![a-z])tri[lu](?![a-z])|(?<![a-z])(?:true_)?divide(?![a-z])|op_tensor_kernel|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
       r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
       r"(?<![A-Za-z])(?:Add|Sub|Mul|Div)Tensor", "pointwise",
       "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
