@@ -115,7 +115,7 @@ GRAMMAR = [
      "cuda_core", "fp32", "convolution"),
     ("void DSE::vector_fft<0, 1, 128, 8, 8, 1, float, float, float2>(float2*, float2*, int, int3, int3)",
      "cuda_core", "fp32", "other"),   # cuFFT kernel: CUDA cores; FFT conv or torch.fft, the name cannot tell
-    ("flash::prepare_varlen_num_splits_kernel(int, int, const int *, int *, bool)", "cuda_core", "none", "attention"),
+    ("flash::prepare_varlen_num_splits_kernel(int, int, const int *, int *, bool)", "cuda_core", "none", "other"),
     ("void flashinfer::SinglePrefillWithKVCacheKernel<flashinfer::KernelTraits<(flashinfer::MaskMode)1, 16u, 2u, 2u, 4u, 4u, 1u, 4u, (flashinfer::PosEncodingMode)0, __half, __half, __half, float, int, flashinfer::DefaultAttention<false, false, false, false> >, SingleParams>(SingleParams)",
      "tensor_core", "fp16", "attention"),   # 'Prefill' must not read as pointwise 'fill'
     ("void flashinfer::BatchPrefillWithPagedKVCacheKernel<flashinfer::KernelTraits<(flashinfer::MaskMode)0, 16u, 4u, 2u, 8u, 2u, 1u, 4u, (flashinfer::PosEncodingMode)1, __nv_bfloat16, __nv_fp8_e5m2, __nv_bfloat16, float, int, flashinfer::DefaultAttention<true, false, false, false> >, PagedParams>(PagedParams)",
@@ -305,6 +305,26 @@ GRAMMAR = [
     ("void cub::RadixSortScanBinsKernel<int>(int*)", "cuda_core", "none", "other"),
     ("_sum_expert_counts", "cuda_core", "unknown", "reduction"),
     ("checksum_blocks", "unknown", "unknown", "other"),
+    # hand-written kernels with plain FP32/FP64/integer parameters (unit.plain_params)
+    ("heat_step(int, float*, float const*, float, long)", "cuda_core", "fp32", "other"),
+    ("void md_forces<double, int=3>(int, double const *, double*, unsigned int*, __int64*)", "cuda_core", "fp64", "other"),
+    ("void ids_kernel<int>(const T1 *, int *, unsigned long)", "cuda_core", "none", "other"),
+    ("tile_multiply(const float *, const float *, float *, int)", "unknown", "fp32", "other"),
+    ("void my_attn_step(float*, float const*, int)", "unknown", "fp32", "attention"),
+    ("void blend<__half>(__half*, float, int)", "unknown", "fp16", "other"),
+    ("void update(float*, MyParams)", "unknown", "fp32", "other"),
+    ("void stepper<T1>(T1*, int)", "unknown", "unknown", "other"),
+    ("solver_sweep_double_real$_omp_fn$3", "cuda_core", "unknown", "other"),
+    ("__omp_offloading_10303_4ab2_main_l42", "cuda_core", "unknown", "other"),
+    # cuBLAS split-K reduction: partials, C and D types; the third float is the scale
+    ("void splitKreduce_kernel<32, 16, int, __half, __half, float, __half, true>(cublasSplitKParams<float>)",
+     "cuda_core", "fp16", "reduction"),
+    ("void splitKreduce_kernel<32, 16, int, float, __half, float, __half, true>(cublasSplitKParams<float>)",
+     "cuda_core", "mixed", "reduction"),
+    # ATen random kernels: '<dist>_and_transform<scalar_t, accscalar_t>' = the output type
+    ("void distribution_elementwise_grid_stride_kernel<float, 4, exponential_and_transform<c10::Half, float>>(int)",
+     "cuda_core", "fp16", "pointwise"),
+    ("flash::prepare_scheduler_kernel(int, int const*)", "cuda_core", "none", "other"),
     # copies
     ("[CUDA memcpy HtoD]", "none", "none", "memcpy"),
     ("[CUDA memcpy Device-to-Host]", "none", "none", "memcpy"),
@@ -351,8 +371,8 @@ def test_explain_names_rules():
 
 
 def test_rules_are_documented_data():
-    tables = [kernel_rules.UNIT_RULES, kernel_rules.PRECISION_RULES, kernel_rules.OP_RULES,
-              kernel_rules.MEMCPY_RULES]
+    tables = [kernel_rules.UNIT_RULES, kernel_rules.UNIT_FALLBACK_RULES, kernel_rules.PRECISION_RULES,
+              kernel_rules.OP_RULES, kernel_rules.MEMCPY_RULES]
     ids = [r.id for t in tables for r in t]
     assert len(ids) == len(set(ids))
     assert all(r.reason and len(r.reason) > 10 for t in tables for r in t)
@@ -383,6 +403,7 @@ def test_conflicts_name_existing_unit_or_precision_rules():
 
 def test_rule_values_are_vocabulary_words():
     for table, words in ((kernel_rules.UNIT_RULES, kernel_rules.UNITS),
+                         (kernel_rules.UNIT_FALLBACK_RULES, kernel_rules.UNITS),
                          (kernel_rules.PRECISION_RULES, kernel_rules.PRECISION_WORDS),
                          (kernel_rules.OP_RULES, kernel_rules.OP_CLASSES),
                          (kernel_rules.MEMCPY_RULES, kernel_rules.OP_CLASSES)):

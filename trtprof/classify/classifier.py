@@ -175,7 +175,8 @@ def classify(name: str) -> KernelClass:
             unit = ("cuda_core", "unit.non_mma_op",
                     f"op_class {op[0]} never uses MMA instructions: CUDA cores")
         else:
-            unit = (UNKNOWN, UNIT_DEFAULT, "no unit rule matched: the name cannot tell")
+            unit = _decide(kr.UNIT_FALLBACK_RULES, text) or (
+                UNKNOWN, UNIT_DEFAULT, "no unit rule matched: the name cannot tell")
     prec = _decide(kr.PRECISION_RULES, text) or (UNKNOWN, PREC_DEFAULT,
                                                   "no precision rule matched: the name cannot tell")
     return KernelClass(unit[0], prec[0], op[0], (unit[1], prec[1], op[1]),

@@ -188,8 +188,11 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
         # weight rather than the data: the name cannot tell which.
         return None if found == "fp32" and _BYTE_DATA.search(body) else found
     if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body) and not _opaque_params(body):
-        # 8-bit unsigned data may be image pixels, FP8 storage or raw bytes: the name cannot tell.
-        return None if _BYTE_DATA.search(body) else "none"
+        # 8-bit unsigned data may be image pixels, FP8 storage or raw bytes, and a template whose
+        # arguments are unresolved parameters ('k<T1>(T1*)') may be of any type: the name cannot tell.
+        targs = signature(body)[1]
+        unresolved = bool(targs) and all(re.fullmatch(r"T\d*", t) for t in targs)
+        return None if _BYTE_DATA.search(body) or unresolved else "none"
     return None
 
 
@@ -200,27 +203,79 @@ ANON_NS = re.compile(r"\((?:anonymous|anon) namespace\)::")
 _OPAQUE_PARAM = re.compile(r"^(?:const\s+)?void\s*(?:const\s*)?\*|^[\w:]*(?i:params?|args)\s*[&*]?$")
 
 
+def _split_top(s: str) -> list[str]:
+    """Comma-separated items of a template or parameter list, at its top nesting level."""
+    items, level, cur = [], 0, ""
+    for c in s:
+        level += (c in "<(") - (c in ">)")
+        if c == "," and level == 0:
+            items.append(cur.strip())
+            cur = ""
+            continue
+        cur += c
+    return items + [cur.strip()] if cur.strip() else items
+
+
+def signature(text: str) -> tuple[str, list[str] | None, list[str] | None]:
+    """The kernel's identifier, its template arguments and its parameters (None where the name
+    has no such list): ``k<float, 3>(int, double const*)`` -> ``k``, [float, 3], [int, double const*]."""
+    s = ANON_NS.sub("", text).strip()
+    cut = min((i for i in (s.find("<"), s.find("(")) if i >= 0), default=len(s))
+    head, rest, targs = s[:cut].strip(), s[cut:], None
+    if rest.startswith("<"):
+        level = 0
+        for i, ch in enumerate(rest):
+            level += (ch == "<") - (ch == ">")
+            if level == 0:
+                targs, rest = _split_top(rest[1:i]), rest[i + 1:].strip()
+                break
+        else:
+            return head, None, None
+    if not (rest.startswith("(") and rest.endswith(")")):
+        return head, targs, None
+    return head, targs, _split_top(rest[1:-1])
+
+
 def _opaque_params(text: str) -> bool:
     """Whether a top-level parameter hides the data type: ``void*`` or a parameter struct
     (``cask_cudnn::FirstLayerFwdParams``, ``StoreKVCacheParams``) that carries the data
     pointers. Index-typed parameters and templates whose type arguments show hide nothing."""
-    text = ANON_NS.sub("", text)
-    depth = 0
-    for i, ch in enumerate(text):
-        depth += (ch == "<") - (ch == ">")
-        if ch == "(" and depth == 0:
-            params, level, cur = [], 0, ""
-            for c in text[i + 1:]:
-                level += (c in "<(") - (c in ">)")
-                if level < 0 or (c == "," and level == 0):
-                    params.append(cur.strip())
-                    cur = ""
-                    if level < 0:
-                        break
-                    continue
-                cur += c
-            return any(_OPAQUE_PARAM.search(p) for p in params)
-    return False
+    params = signature(text)[2]
+    return any(_OPAQUE_PARAM.search(p) for p in params or ())
+
+
+# A parameter of a plain FP32/FP64/integer type: scalars, pointers and references to them, CUDA's
+# float/double vectors, and template parameters (T1) whose arguments are themselves plain.
+_PLAIN_PARAM = re.compile(
+    r"^(?:(?:const|volatile|unsigned|signed|__restrict__|__restrict)\s+)*"
+    r"(?:float|double|int|long|long long|long int|short|bool|size_t|ptrdiff_t|u?int(?:32|64)_t|"
+    r"__int64|float[234]|double[234]|unsigned|T\d+)"
+    r"(?:\s+(?:int|long|const|__restrict__|__restrict))*"
+    r"(?:\s*(?:const|__restrict__|__restrict)?\s*[*&]+\s*(?:const|__restrict__|__restrict)?)*\s*(?:const)?$")
+_PLAIN_TARG = re.compile(r"^(?:(?:unsigned |signed |long )*(?:int|long|short|bool|float|double|size_t)|"
+                         r"(?:\((?:unsigned |signed )*(?:int|long|bool|short)\))?-?\d+[uUlL]*|true|false|"
+                         r"(?:unsigned )?int=-?\d+|bool=[01])$")
+# Words that say a matrix product, convolution or attention, or name a library with MMA kernels:
+# such a kernel may issue TF32/FP64 MMA from float/double pointers.
+_MMA_CAPABLE = re.compile(r"(?i)gemm|matmul|mat_?mul|matrix|multiply|mma|conv|attn|atten|dot|tensor|"
+                          r"cublas|cudnn|cutlass|cute|xmma|flash|fmha|marlin|nvjet|(?<![a-z])mm|mm_|bmm|"
+                          r"linear|dense|fc_|_fc|mlp|lstm|gru|rnn")
+
+
+def plain_params(_m: re.Match[str], text: str) -> str | None:
+    """``cuda_core`` for a hand-written kernel whose every parameter is a plain FP32/FP64/integer
+    scalar or pointer, whose template arguments are plain types or numbers, and whose identifier
+    names no matrix product, convolution or attention (``srad(float, int, ..., float*)``,
+    ``k_nonbonded<float>(int, double const*, ...)``): MMA takes 16/8-bit fragments, or TF32/FP64
+    ones that only GEMM-like code builds; None when any part could hide that."""
+    head, targs, params = signature(text)
+    if not params or _MMA_CAPABLE.search(head):
+        return None
+    if any(not _PLAIN_TARG.match(t) for t in targs or ()):
+        return None
+    if targs is None and any(re.search(r"\bT\d+\b", p) for p in params):
+        return None
+    return "cuda_core" if all(_PLAIN_PARAM.match(p) for p in params) else None
 
 
 def template_conversion(_m: re.Match[str], text: str) -> str | None:
@@ -346,6 +401,17 @@ def cast_template(m: re.Match[str], _text: str) -> str | None:
     if None in kinds:
         return None
     return "mixed" if kinds[0] != kinds[1] else kinds[0]
+
+
+def splitk_reduce_types(_m: re.Match[str], text: str) -> str | None:
+    """cuBLAS ``splitKreduce_kernel<..., Tpartial, Tc, Tscale, Td, ...>``: the partial sums, C and
+    D types (the third float type is the alpha/beta scale); FP32 partials written to BF16 D are a
+    conversion (mixed)."""
+    types = [t for t in signature(text)[1] or () if dtype(t.replace("const ", "").strip())]
+    if len(types) < 2:
+        return None
+    data = types[:2] + types[3:4]
+    return _one_or_mixed([t.replace("const ", "").strip() for t in data])
 
 
 _ELEMENTWISE_OPS = frozenset({"add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "rsqrt", "pow",
@@ -687,9 +753,18 @@ UNIT_RULES: list[Rule] = [
     R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
       "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
       "index: no MMA (a plugin of unknown kind stays unknown)"),
+    R("unit.compiler_offload", r"\$_omp_fn\$|__omp_offloading_", "cuda_core",
+      "a compiler-generated OpenMP target region: compilers lower loops to plain arithmetic, "
+      "never to MMA instructions (matrix products go to cuBLAS, with names of their own)"),
     R("unit.cublas_simt", r"gemv|cublasGemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm|"
       r"(?<![A-Za-z_])dot_kernel<",
       "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
+]
+# Unit rules tried last, after unit.non_mma_op (whose op-class reason is more specific).
+UNIT_FALLBACK_RULES: list[Rule] = [
+    R("unit.plain_params", r"\(", plain_params,
+      "hand-written kernel whose parameters are all plain FP32/FP64/integer scalars and pointers "
+      "and whose name says no matrix product, convolution or attention: no MMA operands"),
 ]
 # Kernel identifiers that launch a functor or expression given in their template arguments: the
 # op is read from the whole name for them (classifier._op_class).
@@ -818,6 +893,14 @@ PRECISION_RULES: list[Rule] = [
     R("prec.cupy_types", CUPY_NAME.pattern, cupy_types,
       "CuPy kernel names end in their NumPy dtypes (complex64 = FP32 parts); two float types or "
       "an integer and a float = mixed, integers and bool only = none"),
+    R("prec.splitk_reduce", r"splitKreduce_kernel<", splitk_reduce_types,
+      "cuBLAS split-K reduction template: partial-sum, C and D types (the scale type aside); "
+      "FP32 partials into a 16-bit D = a conversion"),
+    R("prec.aten_distribution", r"(?:uniform|normal|bernoulli|exponential|random\w*|geometric|cauchy|"
+      r"log_normal)_and_transform(?:<\s*|::)(?:c10::)?(?P<dt>\w+)(?![\w(])", first_group_dtype,
+      "ATen random kernels: '<dist>_and_transform<scalar_t, accscalar_t>' names the output type "
+      "first (the leading float of distribution_elementwise_grid_stride_kernel is the accumulator; "
+      "a lightly demangled name spells it after '::')"),
     R("prec.template", r"[<(]|(?<=::)(?:c10::|(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?!\w))",
       template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
@@ -844,6 +927,8 @@ OP_RULES: list[Rule] = [
     R("op.fa_bwd_convert", FA_BWD_CONVERT, "reformat",
       "FlashAttention backward postprocess: converts the FP32 dQ/dKV accumulator"),
     R("op.fa_bwd_clear", FA_BWD_CLEAR, "memset", "clears the dK/dV accumulators"),
+    R("op.attn_prepare", r"flash::prepare_\w+", "other",
+      "FlashAttention-3 prepare kernels count tiles and splits for the scheduler: index work"),
     R("op.attention", r"fmha|(?<![a-z])flash(?:_fwd|_bwd|::|_attn|_decod)|FlashAttention|_mha|"
       r"multihead|[Aa]ttention|_attn|^attn_|_sdpa_|qk_int8_sv|(?:Prefill|Decode)With\w*KVCache", "attention",
       "fused attention family (fmha, flash, mha, cuDNN SDPA, FlashInfer Prefill/DecodeWith..KVCache)"),
@@ -943,7 +1028,8 @@ CONFLICTS: list[Conflict] = [
              "a Tensor Core family word and a SIMT convolution family word in one name"),
 ]
 
-RULE_BY_ID: dict[str, Rule] = {r.id: r for t in (MEMCPY_RULES, UNIT_RULES, PRECISION_RULES, OP_RULES)
+RULE_BY_ID: dict[str, Rule] = {r.id: r for t in (MEMCPY_RULES, UNIT_RULES, UNIT_FALLBACK_RULES,
+                                                 PRECISION_RULES, OP_RULES)
                                for r in t}
 CONFLICTS_OF: dict[str, list[Conflict]] = {}
 for _c in CONFLICTS:
