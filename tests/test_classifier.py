@@ -325,6 +325,10 @@ GRAMMAR = [
     ("void distribution_elementwise_grid_stride_kernel<float, 4, exponential_and_transform<c10::Half, float>>(int)",
      "cuda_core", "fp16", "pointwise"),
     ("flash::prepare_scheduler_kernel(int, int const*)", "cuda_core", "none", "other"),
+    ("ncclDevKernel_SendRecv(ncclDevKernelArgsStorage<4096ul>)", "cuda_core", "none", "communication"),
+    ("ncclDevKernel_ReduceScatter_RING_LL(ncclDevKernelArgsStorage<4096ul>)", "cuda_core", "unknown", "communication"),
+    ("void at::native::tensor_kernel_scan_outer_dim<c10::Half, std::multiplies<c10::Half>>(T1 *, const T1 *)",
+     "cuda_core", "fp16", "reduction"),
     # copies
     ("[CUDA memcpy HtoD]", "none", "none", "memcpy"),
     ("[CUDA memcpy Device-to-Host]", "none", "none", "memcpy"),

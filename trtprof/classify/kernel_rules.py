@@ -535,7 +535,9 @@ def nccl_type(m: re.Match[str], text: str) -> str:
     reducing collective (AllReduce, Reduce, ReduceScatter) adds elements of its type, int8 too."""
     t = re.search(r"_(int8_t|uint8_t|i8|u8|float|half|bfloat16|double|f32|f16|bf16|f64)(?![a-z0-9])", text)
     if not t:
-        return "unknown"
+        # NCCL 2.19+ names its byte-copy kernels without a type (ncclDevKernel_AllGather_RING_LL)
+        moves = re.search(r"(?i)broadcast|all_?gather|send|recv|all_?to_?all", text)
+        return "none" if moves and not re.search(r"(?i)reduce", text) else "unknown"
     if t.group(1) in ("int8_t", "uint8_t", "i8", "u8"):
         return "int8" if re.search(r"(?i)reduce", text) else "none"
     return dtype(t.group(1)) or "unknown"
@@ -655,7 +657,7 @@ CUFFT = (r"(?<![A-Za-z])(?:regular|vector|prime|composite_2way|regular_bluestein
 # Case-sensitive with the spellings seen (a case-insensitive alternation is several times slower).
 BOOKKEEPING = (r"redzone|precompute\w*indices|[Hh]istogram(?![Ss]cores)|dispatch_layout|count_expert|"
                r"compute_position|unique\w*indices|routingIndices(?!HistogramScores)|tensormaps?(?![a-z])|"
-               r"(?<![A-Za-z])(?:[Mm]emset|MEMSET)(?![a-z])")
+               r"(?<![A-Za-z])(?:[Mm]emset|MEMSET)(?![a-z])|(?:intra|inter)node::\w*notify")
 # A cast to a low-precision type with scales: quantization (DeepSeek per_token_cast_to_fp8,
 # vLLM scaled_fp8_quant, cast_back = dequantize).
 QUANT_CAST = (r"cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
@@ -987,7 +989,7 @@ OP_RULES: list[Rule] = [
       "and its filter flip)"),
     R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec", "gemm",
       "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM)"),
-    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum|(?-i:(?:^|::)_?sum(?:_|$))",
+    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum|cumprod|tensor_kernel_scan|scan_(?:innermost|outer)_dim|(?-i:(?:^|::)_?sum(?:_|$))",
       "reduction", "reduction kernel (one named for a sum: sum_rows)"),
     R("op.cupy", CUPY_NAME.pattern, cupy_op,
       "CuPy kernel named by its ufunc: copy = a layout/type copy, NumPy reductions = reduction, "
