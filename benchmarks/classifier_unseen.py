@@ -25,7 +25,7 @@ from trtprof.classify.classifier import classify_names  # noqa: E402
 DATA = ROOT / "tests" / "kernels_unseen" / "names.csv"
 FIELDS = ("unit", "precision", "op_class")
 INDEFINITE_PREC = {"unknown"}
-SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "heldout4"]
+SPLIT_ORDER = ["dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "heldout4", "dev5", "heldout5"]
 
 
 def main() -> None:
@@ -34,8 +34,12 @@ def main() -> None:
     data = pathlib.Path(args[0]) if args else DATA
     rows = list(csv.DictReader(data.open(newline="")))
     pred = classify_names([r["name"] for r in rows])
-    for split in sorted({r["split"] for r in rows}, key=SPLIT_ORDER.index):
-        part = [r for r in rows if r["split"] == split]
+    splits = sorted({r["split"] for r in rows}, key=SPLIT_ORDER.index)
+    groups = [(s, [r for r in rows if r["split"] == s]) for s in splits]
+    held = [r for r in rows if r["split"].startswith("heldout")]
+    if len({r["split"] for r in held}) > 1:
+        groups.append(("heldout-all", held))   # every held-out batch together: the target
+    for split, part in groups:
         print(f"=== {split}: {len(part)} names, {len({r['source'] for r in part})} source files/threads")
         wrong_pairs = collections.Counter()
         example = {}

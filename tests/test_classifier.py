@@ -326,6 +326,11 @@ GRAMMAR = [
      "cuda_core", "fp16", "pointwise"),
     ("flash::prepare_scheduler_kernel(int, int const*)", "cuda_core", "none", "other"),
     ("ncclDevKernel_SendRecv(ncclDevKernelArgsStorage<4096ul>)", "cuda_core", "none", "communication"),
+    # a legacy 's' name over 16-bit template data: two readings (FP32 math, FP16 data)
+    ("void implicit_convolve_sgemm<__half, __half, 128, 5, 5, 3, 3, 3, 1, false>(int, __half const*, float)",
+     "cuda_core", "unknown", "convolution"),
+    ("void implicit_convolve_sgemm<float, float, 128, 5, 5, 3, 3, 3, 1, false>(int, float const*, float)",
+     "cuda_core", "fp32", "convolution"),
     ("ncclDevKernel_ReduceScatter_RING_LL(ncclDevKernelArgsStorage<4096ul>)", "cuda_core", "unknown", "communication"),
     ("void at::native::tensor_kernel_scan_outer_dim<c10::Half, std::multiplies<c10::Half>>(T1 *, const T1 *)",
      "cuda_core", "fp16", "reduction"),
@@ -461,8 +466,12 @@ def test_plugin_of_unknown_kind_stays_unknown():
 
 
 def test_demangle_reads_type_codes_after_nested_names():
-    assert normalize("_ZN3foo6kernelIDF16bDF16bLi8EEEvPT_").startswith("foo::kernel<bfloat16_t, bfloat16_t>")
-    assert normalize("_Z6kernelIDhfEvPT_").startswith("kernel<half, float>")
+    assert normalize("_ZN3foo6kernelIDF16bDF16bLi8EEEvPT_") == \
+        "foo::kernel<std::bfloat16_t, std::bfloat16_t, 8>(std::bfloat16_t*)"
+    assert normalize("_Z6kernelIDhfEvPT_") == "kernel<half, float>(half*)"
+    assert classify("_ZN3foo6kernelIDF16bDF16bLi8EEEvPT_").precision == "bf16"
+    # truncated: the light reading keeps identifiers and builtin template arguments
+    assert normalize("_ZN3foo6kernelIDF16bDF16bLi8EEEvPT...").startswith("foo::kernel<bfloat16_t, bfloat16_t>")
 
 
 def test_classify_names_unique_rows():

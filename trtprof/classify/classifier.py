@@ -5,7 +5,8 @@ travel with the result so ``explain`` (and ``trtprof classify --explain``) can s
 declared to exclude each other (``kernel_rules.CONFLICTS``) that both match give ``unknown`` with
 both reasons. op_class is read from the kernel's own identifier before its template arguments. Names are
 normalised first: trailing "..."/"…" (truncation), a leading ``void``, and mangled (``_Z...``) names
-are turned into readable identifier text. Unknown is an answer: a wrong guess is worse.
+are demangled (``classify.demangle``, c++filt's spelling; a truncated one is read for its
+identifiers and builtin template arguments). Unknown is an answer: a wrong guess is worse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Iterable
 import pandas as pd
 
 from trtprof.classify import kernel_rules as kr
+from trtprof.classify.demangle import demangle
 
 UNKNOWN = "unknown"
 DEFAULT_OP = "other"
@@ -93,7 +95,9 @@ def normalize(name: str) -> str:
     """The text the rules read: stripped, truncation marks dropped, mangled names made readable."""
     s = _TRUNCATION.sub("", name.strip())
     if s.startswith("_Z"):
-        s = demangle_light(s)
+        # The whole signature when the name is complete; identifiers and builtin template
+        # arguments when it is truncated or uses what demangle() does not read.
+        s = demangle(s) or demangle_light(s)
     if s.startswith("void "):
         s = s[5:]
     return s

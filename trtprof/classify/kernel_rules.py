@@ -53,7 +53,7 @@ DTYPE_WORDS: dict[str, str] = {
     "bfloat16_t": "bf16", "cutlass::bfloat16_t": "bf16",
     "f32": "fp32", "fp32": "fp32", "float": "fp32", "float2": "fp32", "kfloat": "fp32",
     "f64": "fp64", "fp64": "fp64", "double": "fp64", "double2": "fp64",
-    "float16": "fp16", "float32": "fp32", "float64": "fp64",
+    "float16": "fp16", "float32": "fp32", "float64": "fp64", "_float16": "fp16",
     # complex types (FFT convolution GEMMs): the math is on their real components
     "cf16": "fp16", "cf32": "fp32", "cf64": "fp64", "complex64": "fp32", "complex128": "fp64",
     "tf32": "tf32", "tfloat32_t": "tf32", "cutlass::tfloat32_t": "tf32",
@@ -93,13 +93,15 @@ XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
     # A type stands alone or after a known namespace; '::c10::Half' is how demangle_light leaves
-    # a type of a mangled name, and '::Half' when the namespace was a substitution (NS4_4HalfE).
+    # a type of a truncated mangled name, and '::Half' when the namespace was a substitution
+    # (NS4_4HalfE). The 16-bit type words are types in any namespace (tsl::bfloat16,
+    # phi::dtype::float16, std::bfloat16_t).
     r"(?:(?<![\w:])|(?<=::)(?=(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)|"
-    r"(?<=::)(?=(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?![\w])))"
+    r"(?<=::)(?=(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2|bfloat16_t|bfloat16|float16|half_t|half)(?![\w])))"
     r"(?:(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8x[24]_e4m3|"
     r"__nv_fp8x2_e5m2|__nv_fp8_e4m3|__nv_fp8_e5m2|__bfloat|Float8_e4m3fn|Float8_e5m2|"
-    r"BFloat16|bfloat16_t|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
-    r"half2|Half|half|double2|double|float4|float2|float|signed char|int8_t)(?![\w])")
+    r"BFloat16|bfloat16_t|bfloat16|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
+    r"half2|Half|half|_Float16|float16|double2|double|float4|float2|float|signed char|int8_t)(?![\w])")
 TEMPLATE_INDEX = re.compile(r"(?<![\w:])(?:unsigned |long |signed )*(int|long|short|bool|char|"
                             r"size_t|u?int(?:16|32|64)_t)(?![\w])")
 VALUE_CASTS = re.compile(r"\((?:unsigned |signed )*(?:char|bool|int|long|short)\)-?\d+")
@@ -172,7 +174,7 @@ _LAMBDA_ARG = re.compile(r"[{\[]lambda\(([^)]*)\)")
 
 
 def template_first_float(_m: re.Match[str], text: str) -> str | None:
-    """First floating/int8 type among template and lambda arguments; a name whose arguments are
+    """First floating/int8 type among lambda, template and pointer arguments; a name whose arguments are
     only index types (int, long, bool) does no floating-point math: ``none``. ATen lambdas
     (``{lambda(float)#1}``, ``[lambda(float) (instance 1)]``) name the element type, so they are
     read first."""
@@ -181,7 +183,16 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
         f = TEMPLATE_FLOAT.search(args)
         if f:
             return dtype(f.group(1))
-    f = TEMPLATE_FLOAT.search(body)
+    # Template arguments first; then parameters, pointers before scalars: a kernel's data comes
+    # through pointers, and a float scalar beside them is a coefficient (alpha, eps, a scale).
+    _head, targs, params = signature(body)
+    pointers = [p for p in params or () if p.endswith(("*", "&"))]
+    scalars = [p for p in params or () if not p.endswith(("*", "&"))]
+    f = None
+    for part in (", ".join(targs or ()), ", ".join(pointers), ", ".join(scalars), body):
+        f = TEMPLATE_FLOAT.search(part)
+        if f:
+            break
     if f:
         found = dtype(f.group(1)) or dtype(f.group(1).split("::")[-1])
         # Beside 8-bit unsigned data (pixels, FP8 storage, bytes) a float may be a scale or
@@ -190,8 +201,7 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
     if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body) and not _opaque_params(body):
         # 8-bit unsigned data may be image pixels, FP8 storage or raw bytes, and a template whose
         # arguments are unresolved parameters ('k<T1>(T1*)') may be of any type: the name cannot tell.
-        targs = signature(body)[1]
-        unresolved = bool(targs) and all(re.fullmatch(r"T\d*", t) for t in targs)
+        unresolved = bool(targs) and all(re.fullmatch(r"T\d*", t) for t in targs or ())
         return None if _BYTE_DATA.search(body) or unresolved else "none"
     return None
 
@@ -1028,6 +1038,12 @@ CONFLICTS: list[Conflict] = [
              "a Tensor Core family word and a SIMT gemv/small-GEMM family word in one name"),
     Conflict("unit.tc_family", "unit.cudnn_simt_conv",
              "a Tensor Core family word and a SIMT convolution family word in one name"),
+    Conflict("prec.legacy_s", "prec.template",
+             "the 's' letter of a legacy name says FP32 math, its template arguments another data "
+             "type (sgemm<__half, ...>: 16-bit storage, FP32 math, or FP16 data: the name cannot "
+             "tell which the label means)"),
+    Conflict("prec.legacy_h", "prec.template",
+             "the 'h' letter of a legacy name says FP16 math, its template arguments another type"),
 ]
 
 RULE_BY_ID: dict[str, Rule] = {r.id: r for t in (MEMCPY_RULES, UNIT_RULES, UNIT_FALLBACK_RULES,
