@@ -682,9 +682,11 @@ MIXED_INPUT_GEMM = r"(?i:marlin)|GemmFpAIntB|fpA_intB"
 # A TorchScript fusion group of autocast casts only; a cast kernel's template <In, Out, ...>.
 AUTOCAST_GROUP = r"^fused__autocast_to__\d+$"
 CAST_TEMPLATE = r"(?:^|::)[Cc]ast(?:Kernel)?<"
-# Libraries whose own kernels never use MMA, read from the kernel's outermost namespace only (a
-# thrust type inside another kernel's template says nothing); CuPy prefixes its generated kernels.
-NO_MMA_LIBRARY = r"^(?:\w+::)?(?:thrust|cub|cv)::|^cupy_"
+# Libraries whose own kernels never use MMA, read from the kernel's outermost namespace (a thrust
+# type inside another kernel's template says nothing); CuPy prefixes its generated kernels.
+# OpenCV's device types (cv::cuda::PtrStepSz, cv::cudev::GlobPtr) are taken by OpenCV's own
+# kernels only, whose namespace the profiler may print short (row_filter::linearRowFilter).
+NO_MMA_LIBRARY = r"^(?:\w+::)?(?:thrust|cub|cv)::|^cupy_|(?<![\w:])cv::(?:cuda|cudev)::"
 # triton_kernels' matmuls ('_matmul_ogs_NNT_bf16xbf16xmxfp4_...', '_matmul_NN_f16xf16_...') spell
 # their operand types after the layout: a 16- or 8-bit float A operand means tl.dot on MMA.
 TRITON_LOW_BIT_MATMUL = r"(?<![A-Za-z])matmul(?:_ogs)?_[NT]+_(?:bf16|fp16|f16|fp8|e4m3|e5m2|mxfp8)x"
