@@ -293,6 +293,7 @@ GRAMMAR = [
     ("void cv::cuda::device::row_filter::linearRowFilter<7, float, float>(float*)", "cuda_core", "fp32", "convolution"),
     ("cupy_true_divide__float16_float16_float16", "cuda_core", "fp16", "pointwise"),
     ("void col_filter::boxColumnFilter<5, float>(cv::cuda::PtrStepSz<float>, cv::cuda::PtrStep<float>)", "cuda_core", "fp32", "other"),
+    ("fused_moe_kernel_gptq_awq", "unknown", "unknown", "gemm"),
     ("cupy_astype__int32_float32", "cuda_core", "mixed", "reformat"),
     ("cupy_argmax__float32_int64", "cuda_core", "mixed", "reduction"),
     ("cupy_copy__int64_int64", "cuda_core", "none", "reformat"),

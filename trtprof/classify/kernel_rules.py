@@ -999,8 +999,10 @@ OP_RULES: list[Rule] = [
       r"implicit_gemm|flip_filter|linear(?:Row|Column)Filter|(?-i:[Gg]aussian_?[Bb]lur|[Ss]obel|[Ss]charr)",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
-    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec", "gemm",
-      "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM)"),
+    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec|"
+      r"(?<![a-z])fused_moe_kernel", "gemm",
+      "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM; vLLM/SGLang's Triton "
+      "fused_moe_kernel is the grouped expert GEMM)"),
     R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum|cumprod|tensor_kernel_scan|scan_(?:innermost|outer)_dim|(?-i:(?:^|::)_?sum(?:_|$))",
       "reduction", "reduction kernel (one named for a sum: sum_rows)"),
     R("op.cupy", CUPY_NAME.pattern, cupy_op,
