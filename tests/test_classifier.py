@@ -452,7 +452,7 @@ def test_unseen_names_split_by_source():
         splits.setdefault(source, set()).add(r["split"])
     assert all(len(s) == 1 for s in splits.values()), [k for k, s in splits.items() if len(s) > 1]
     assert {r["split"] for r in rows} == {
-        "dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "heldout4"}
+        "dev", "heldout", "dev2", "heldout2", "dev3", "heldout3", "dev4", "heldout4", "dev5", "heldout5"}
     # evidence: empty (batches 1-3), "name", or the fields a labeller took from context
     fields = {"unit", "precision", "op_class"}
     assert all(r["evidence"] in ("", "name") or set(r["evidence"].split(",")) <= fields for r in rows)
