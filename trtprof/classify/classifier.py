@@ -144,9 +144,7 @@ def _decide(rules: list[kr.Rule], text: str) -> Decision | None:
 def kernel_head(text: str) -> str:
     """The kernel's own identifier: the qualified name before its template or parameter list
     (``tensorflow::functor::RowReduceKernel`` of ``...RowReduceKernel<float const*, ...>(...)``)."""
-    s = kr.ANON_NS.sub("", text)
-    cut = min((i for i in (s.find("<"), s.find("(")) if i >= 0), default=len(s))
-    return s[:cut].strip()
+    return kr.signature(text)[0]
 
 
 def _op_class(text: str) -> Decision:
