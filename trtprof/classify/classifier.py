@@ -24,7 +24,7 @@ from trtprof.classify.demangle import demangle
 UNKNOWN = "unknown"
 DEFAULT_OP = "other"
 # Rule ids used when no table rule decides a field.
-UNIT_DEFAULT, PREC_DEFAULT, OP_DEFAULT = "unit.default", "prec.default", "op.default"
+UNIT_DEFAULT, PREC_DEFAULT, OP_DEFAULT = "unit.default", "prec.default", kr.OP_CANT_TELL
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ class KernelClass:
 
 # --------------------------------------------------------------------------- normalising
 _TRUNCATION = re.compile(r"(?:\.\.\.|…)\s*$")
+# nvcc prefixes a kernel of internal linkage with its translation unit:
+# '__nv_static_<n>__<n>_tmpxft_<hex>_<hex>_<n>_<file>_cpp1_ii_<hash>_' + the mangled name.
+_NV_STATIC = re.compile(r"^__nv_static_\w*?_ii_[0-9a-f]+_(?=_Z)")
 _LITERAL = re.compile(r"L[a-z]+-?\d+E")
 # Itanium builtin type codes -> C++ spelling (what the precision rules read). The ``D`` codes
 # are the extended floating types: Dh = half, DF16_ = _Float16, DF16b = std::bfloat16_t.
@@ -91,16 +94,47 @@ def demangle_light(name: str) -> str:
     return "::".join(parts)
 
 
+# A type word cut by a profiler table ('c10::BFloa...', '__nv_bf...'): the spelled types it can
+# begin, every one that starts as they do (c10's scalar types, CUDA's __nv_ types).
+_CUT_WORD = re.compile(r"(?:(?<=[<(,\s])|(?<=c10::)|(?<=at::)|(?<=cutlass::))([A-Za-z_][A-Za-z0-9_]*)$")
+_CUT_TYPES = ("BFloat16", "Half", "Float8_e4m3fn", "Float8_e4m3fnuz", "Float8_e5m2", "Float8_e5m2fnuz",
+              "Float8_e8m0fnu", "Float4_e2m1fn_x2", "ComplexHalf", "__nv_bfloat16", "__nv_bfloat162",
+              "__nv_half", "__nv_half2", "__nv_fp8_e4m3", "__nv_fp8_e5m2", "__nv_fp8x2_e4m3",
+              "__nv_fp8x2_e5m2", "__nv_fp8x4_e4m3", "__nv_fp4_e2m1", "__half", "__half2", "bfloat16",
+              "bfloat16_t", "float16", "half_t", "double", "float")
+
+
+def complete_cut_type(text: str) -> str:
+    """``...<c10::BFloa`` -> ``...<c10::BFloat16``: the cut last word completed to the type it
+    must be: four letters at least (three after a namespace, one past ``__nv_``), not a whole type
+    word already (``float`` may be ``float16``), and one dtype whichever type it begins."""
+    m = _CUT_WORD.search(text)
+    if not m:
+        return text
+    part = m.group(1)
+    shortest = 6 if part.startswith("__nv") else 3 if text[:m.start()].endswith("::") else 4
+    done = [t for t in _CUT_TYPES if t.startswith(part)]
+    kinds = {kr.dtype(t) for t in done}
+    if len(part) < shortest or not done or part in done or len(kinds) != 1 or None in kinds:
+        return text
+    return text[:m.start()] + min(done, key=len)
+
+
 def normalize(name: str) -> str:
-    """The text the rules read: stripped, truncation marks dropped, mangled names made readable."""
-    s = _TRUNCATION.sub("", name.strip())
+    """The text the rules read: stripped, mangled names made readable, a leading ``void``
+    dropped. A truncated name ('...', '…') ends in ``kr.CUT`` instead of its mark, after its cut
+    type word is completed (``complete_cut_type``)."""
+    s = name.strip()
+    cut = bool(_TRUNCATION.search(s))
+    s = _TRUNCATION.sub("", s)
+    s = _NV_STATIC.sub("", s)
     if s.startswith("_Z"):
         # The whole signature when the name is complete; identifiers and builtin template
         # arguments when it is truncated or uses what demangle() does not read.
         s = demangle(s) or demangle_light(s)
     if s.startswith("void "):
         s = s[5:]
-    return s
+    return complete_cut_type(s) + kr.CUT if cut else s
 
 
 # --------------------------------------------------------------------------- deciding
@@ -205,7 +239,7 @@ def explain(name: str) -> list[str]:
     """Human-readable lines: which rule decided each field, and why."""
     kc = classify(name)
     lines = [f"name: {name}"]
-    text = normalize(name)
+    text = normalize(name).rstrip(kr.CUT)
     if text != name.strip():
         lines.append(f"read as: {text[:300]}{'...' if len(text) > 300 else ''}")
     if _TRUNCATION.search(name.strip()):

@@ -89,7 +89,19 @@ _OPERAND = r"bf16|fp16|f16|fp32|f32|fp8|e4m3|e5m2|mxfp4|mxfp8|fp4|int8|i8|fp64|f
 _T = r"(?:bf16|tf32|e4m3|e5m2|e2m1|cf16|cf32|cf64|f16|f32|f64|i8|i32|i4|u8|s8)"
 # Scale prefix of a block-scaled CUTLASS 3.x operand: 'ue4m3x' or '<rows>x<cols>f32x'.
 _SCALED = r"(?:ue\dm\dx|\d+x\d+f32x)?"
+# The text of a truncated name ends in CUT. A newline: regex '$' still matches before it, so every
+# rule reads a cut name as it did without the mark; the rules that read a token cut in half
+# (an xmma type block) look for it.
+CUT = "\n"
 XMMA_TYPES = rf"(?<![a-z0-9])({_T})({_T})_({_T})({_T})?_({_T})(?=_|$)"
+# The same block cut after '<A><C>_' (a name cannot end there, so a missing mark is no matter): a third token that only an MMA input can be (a partial one
+# completes to one token: 'tf3' = tf32), or any whole third token with the next one begun: both
+# say the four-token form, whose third token is the math type. 'f16f16_f3' could be the
+# accumulator of the three-token form and is not read.
+_MMA_IN_CUT = {"t": "tf32", "tf": "tf32", "tf3": "tf32", "b": "bf16", "bf": "bf16", "bf1": "bf16",
+               "e4": "e4m3", "e4m": "e4m3", "e5": "e5m2", "e5m": "e5m2"}
+XMMA_TYPES_CUT = (rf"(?<![a-z0-9]){_T}{_T}_(?:(?P<math>{_T})[a-z0-9]+|(?P<part>bf16|tf32|e4m3|e5m2|"
+                  + "|".join(sorted(_MMA_IN_CUT, key=len, reverse=True)) + "))" + CUT + "?$")
 # Floating and index types as they appear in template arguments of demangled names.
 TEMPLATE_FLOAT = re.compile(
     # A type stands alone or after a known namespace; '::c10::Half' is how demangle_light leaves
@@ -101,13 +113,26 @@ TEMPLATE_FLOAT = re.compile(
     r"(?:(?:c10|cutlass|Eigen|at|nvf|CudaCodeGen)::)?(__nv_bfloat162|__nv_bfloat16|__nv_fp8x[24]_e4m3|"
     r"__nv_fp8x2_e5m2|__nv_fp8_e4m3|__nv_fp8_e5m2|__bfloat|Float8_e4m3fn|Float8_e5m2|"
     r"BFloat16|bfloat16_t|bfloat16|tfloat32_t|half_t|float_e4m3_t|float_e5m2_t|float_e2m1_t|__half2|__half|"
-    r"half2|Half|half|_Float16|float16|double2|double|float4|float2|float|signed char|int8_t)(?![\w])")
+    r"half2|Half|half|_Float16|float16|double2|double|float4|float2|float|signed char|int8_t|"
+    # Julia's float types, as CUDA.jl and KernelAbstractions kernels spell their arguments
+    r"Float16|Float32|Float64)(?![\w])")
 TEMPLATE_INDEX = re.compile(r"(?<![\w:])(?:unsigned |long |signed )*(int|long|short|bool|char|"
                             r"size_t|u?int(?:16|32|64)_t)(?![\w])")
 VALUE_CASTS = re.compile(r"\((?:unsigned |signed )*(?:char|bool|int|long|short)\)-?\d+")
 
 
 # --------------------------------------------------------------------------- value functions
+def xmma_cut_math_type(m: re.Match[str], _text: str) -> str | None:
+    """The math type of an xmma type block cut after its third token (``XMMA_TYPES_CUT``)."""
+    part = m.group("part")
+    return dtype(m.group("math") or _MMA_IN_CUT.get(part, part))
+
+
+def xmma_cut_unit(m: re.Match[str], text: str) -> str | None:
+    """``tensor_core`` when the cut block's math type is a Tensor Core input type."""
+    return "tensor_core" if xmma_cut_math_type(m, text) in ("fp16", "bf16", "tf32", "int8", "fp8", "fp4") else None
+
+
 def xmma_math_type(m: re.Match[str], _text: str) -> str | None:
     """xmma type block ``<A><C>_<MMAin><ACC>_<EPI>`` (or ``<A><C>_<ACC>_<EPI>``): the math type is
     the third token; an integer accumulator (i32) means the math ran on the integer inputs."""
@@ -198,7 +223,10 @@ def template_first_float(_m: re.Match[str], text: str) -> str | None:
         # Beside 8-bit unsigned data (pixels, FP8 storage, bytes) a float may be a scale or
         # weight rather than the data: the name cannot tell which.
         return None if found == "fp32" and _BYTE_DATA.search(body) else found
-    if ("<" in body or "(" in body) and TEMPLATE_INDEX.search(body) and not _opaque_params(body):
+    # A lambda's parameter is its loop index (Kokkos's ParallelFor<{lambda(int)#1}>, ATen's
+    # gpu_kernel lambdas): its captures, the data, do not show, so it says nothing of index work.
+    if (("<" in body or "(" in body) and TEMPLATE_INDEX.search(_LAMBDA_ARG.sub("", body))
+            and not _opaque_params(body)):
         # 8-bit unsigned data may be image pixels, FP8 storage or raw bytes, and a template whose
         # arguments are unresolved parameters ('k<T1>(T1*)') may be of any type: the name cannot tell.
         unresolved = bool(targs) and all(re.fullmatch(r"T\d*", t) for t in targs or ())
@@ -259,7 +287,9 @@ def _opaque_params(text: str) -> bool:
 _PLAIN_PARAM = re.compile(
     r"^(?:(?:const|volatile|unsigned|signed|__restrict__|__restrict)\s+)*"
     r"(?:float|double|int|long|long long|long int|short|bool|size_t|ptrdiff_t|u?int(?:32|64)_t|"
-    r"__int64|float[234]|double[234]|unsigned|T\d+)"
+    r"__int64|float[234]|double[234]|unsigned|T\d+|"
+    # Julia (CUDA.jl): scalars and device arrays of FP32/FP64/integer elements
+    r"Float32|Float64|U?Int(?:32|64)|Bool|CuDeviceArray<(?:Float32|Float64|U?Int(?:32|64)|Bool), \d+, \d+>)"
     r"(?:\s+(?:int|long|const|__restrict__|__restrict))*"
     r"(?:\s*(?:const|__restrict__|__restrict)?\s*[*&]+\s*(?:const|__restrict__|__restrict)?)*\s*(?:const)?$")
 _PLAIN_TARG = re.compile(r"^(?:(?:unsigned |signed |long )*(?:int|long|short|bool|float|double|size_t)|"
@@ -286,6 +316,28 @@ def plain_params(_m: re.Match[str], text: str) -> str | None:
     if targs is None and any(re.search(r"\bT\d+\b", p) for p in params):
         return None
     return "cuda_core" if all(_PLAIN_PARAM.match(p) for p in params) else None
+
+
+def simt_accumulate(_m: re.Match[str], text: str) -> str | None:
+    """``mixed`` for a CUDA-core convolution whose template spells 16-bit data and a float
+    compute type (``winograd3x3Kernel<__half, float, ...>``): without MMA the 16-bit operands are
+    converted to FP32 for the FFMA math, as documented for CUDA-core 16-bit kernels."""
+    targs = signature(VALUE_CASTS.sub("", text))[1]
+    found = {dtype(f) for f in TEMPLATE_FLOAT.findall(", ".join(targs or ()))}
+    return "mixed" if found & {"fp16", "bf16"} and "fp32" in found else None
+
+
+_FUSER_TENSOR = re.compile(r"Tensor<\s*([^,<>]+?)\s*,")
+
+
+def fuser_pointwise_types(_m: re.Match[str], text: str) -> str | None:
+    """nvFuser pointwise kernel: its ``Tensor<dtype, ...>`` arguments are the inputs and outputs;
+    one float type is the data type, two are a conversion fused with the elementwise ops (mixed)."""
+    kinds = [dtype(t.split("::")[-1]) for t in _FUSER_TENSOR.findall(ANON_NS.sub("", text))]
+    floats = {k for k in kinds if k and k != "int8"}
+    if len(floats) > 1:
+        return "mixed"
+    return floats.pop() if floats else None
 
 
 def template_conversion(_m: re.Match[str], text: str) -> str | None:
@@ -453,6 +505,17 @@ def cupy_op(m: re.Match[str], _text: str) -> str:
     return "reduction" if op in CUPY_REDUCTIONS else "pointwise"
 
 
+# The op rule id of "the name cannot tell" (classifier.OP_DEFAULT): op_class has no unknown.
+OP_CANT_TELL = "op.default"
+
+
+def window_cannot_tell(_m: re.Match[str], _text: str) -> tuple[str, str, str]:
+    """A thrust window_iterator functor: stops the op rules below (its ``Functor`` is not an
+    elementwise op) with the can't-tell answer."""
+    return ("other", OP_CANT_TELL, "a functor over a 2-D window (thrust window_iterator): the name "
+            "does not say what it computes")
+
+
 def torchscript_fused(_m: re.Match[str], text: str) -> str | None:
     """``fused_add_gelu``: a TorchScript (NNC/nvFuser) fusion group lists its ops; when all are
     elementwise (views and broadcasts included) the kernel is pointwise."""
@@ -465,15 +528,44 @@ def cast_copy(m: re.Match[str], _text: str) -> str | None:
     return _one_or_mixed([m.group("src"), m.group("dst")])
 
 
+# Words of Inductor's fused-op lists (aten op names split at '_'). Views, casts and the extern
+# kernels a Triton kernel feeds or reads (addmm, convolution, flash attention) compute nothing in
+# it; the indexing ops move data.
+_INDUCTOR_NEUTRAL = frozenset({"to", "copy", "view", "unsafe", "unsqueeze", "squeeze", "expand", "clone",
+                               "permute", "transpose", "t", "as", "strided", "reshape", "alias", "split",
+                               "unbind", "with", "sizes", "nd", "constant", "empty", "like", "addmm",
+                               "mm", "bmm", "baddbmm", "convolution", "scaled", "dot", "product", "flash",
+                               "efficient", "attention", "cudnn", "fmha", "v3", "fwd"})
+_INDUCTOR_INDEXING = frozenset({"cat", "stack", "pad", "index", "gather", "embedding", "slice", "select"})
+
+
+def _inductor_words(text: str) -> tuple[list[str], bool]:
+    """The fused-op words of ``triton_<kind>_fused_<ops>_<n>``, and whether the list is whole (a
+    name cut before its number may hide more ops)."""
+    body = re.sub(r"^triton_(?:poi|red|per)_(?:fused_)?", "", text.rstrip(CUT))
+    whole = not text.endswith(CUT) and bool(re.search(r"_\d+$", body))
+    return [w for w in re.sub(r"_\d+$", "", body).split("_") if w], whole
+
+
 def inductor_kind(m: re.Match[str], text: str) -> str:
     """TorchInductor names its Triton kernels ``triton_<kind>_fused_<aten ops>_<n>``. The kind
-    settles the class: ``poi`` is pointwise whatever its fused ops list says (``cat``,
-    ``transpose``, ``slice`` there are index arithmetic of one elementwise loop); ``red``/``per``
-    (persistent) reduce, and a reduction that fuses a norm op, or a mean/var with rsqrt, computes
-    normalization statistics."""
+    settles the class: ``poi`` is pointwise, unless its whole op list is indexing (cat, stack,
+    constant_pad_nd, slice) with views and casts: then a concatenation or pad, gather_scatter
+    (``transpose`` and ``addmm`` there are index arithmetic and neighbours). ``red``/``per``
+    (persistent) reduce; a reduction that fuses a norm op, a mean/var with rsqrt, or the mean of
+    a square (``mean_pow``: RMS norm's statistic) computes normalization statistics, and an
+    abs-max with a clamp and a cast (``abs_clamp_max_..._to_copy``) is a dynamic quantize."""
+    words, whole = _inductor_words(text)
     if m.group("k") == "poi":
-        return "pointwise"
-    return "normalization" if _INDUCTOR_NORM.search(text) else "reduction"
+        moves = set(words) & _INDUCTOR_INDEXING
+        only_moves = all(w in _INDUCTOR_NEUTRAL or w in _INDUCTOR_INDEXING for w in words)
+        return "gather_scatter" if whole and moves and only_moves else "pointwise"
+    seen = set(words)
+    if {"abs", "clamp", "copy"} <= seen and seen & {"max", "amax"}:
+        return "quantize"
+    if _INDUCTOR_NORM.search(text) or ({"mean", "pow"} <= seen and "loss" not in seen):
+        return "normalization"
+    return "reduction"
 
 
 # The conversion must be the whole right-hand side: TensorAssignOp<TensorMap<..>, TensorConversionOp<..>>.
@@ -646,6 +738,10 @@ def myelin_cast_precision(_m: re.Match[str], text: str) -> str | None:
 MEMCPY_RULES: list[Rule] = [
     R("copy.memset", r"^\[?(?:CUDA )?memset\b", "memset",
       "nsys names driver memsets '[CUDA memset]' (and 'Memset (...)' in stats): no SM kernel", re.I),
+    R("copy.julia_memset", r"^\[set (?:device|unified|host) memory\]$", "memset",
+      "CUDA.jl's profiler names driver memsets '[set device memory]': no SM kernel"),
+    R("copy.julia_memcpy", r"^\[copy (?:pageable|pinned|device|host|unified) to (?:pageable|pinned|device|host|unified) memory\]$",
+      "memcpy", "CUDA.jl's profiler names copy-engine copies '[copy pageable to device memory]'"),
     R("copy.memcpy", r"^\[?(?:CUDA )?memcpy\b", "memcpy",
       "nsys names copy-engine copies '[CUDA memcpy HtoD]' / '[CUDA memcpy Host-to-Device]' / "
       "'Memcpy HtoD (Pinned -> Device)': not an SM kernel", re.I),
@@ -665,9 +761,13 @@ CUFFT = (r"(?<![A-Za-z])(?:regular|vector|prime|composite_2way|regular_bluestein
 # Bookkeeping kernels: index values, counts, descriptors and memory checks, no data math.
 # (MoE routing 'HistogramScores' kernels also score and select experts, so they are not here.)
 # Case-sensitive with the spellings seen (a case-insensitive alternation is several times slower).
+# cuDNN/TensorRT convolution kernels and helpers written for CUDA cores (unit.cudnn_simt_conv).
+SIMT_CONV = (r"[wd]grad_alg\d|dgrad_engine|[wd]grad2d|convolve_|fusedConvolution|[Ww]inograd|_wngd_|"
+             r"fft(?:[123]d)?[_<]|first_layer_fwd|" + CUFFT + r"|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|"
+             r"[Dd]epthwise|flip_filter")
 BOOKKEEPING = (r"redzone|precompute\w*indices|[Hh]istogram(?![Ss]cores)|dispatch_layout|count_expert|"
                r"compute_position|unique\w*indices|routingIndices(?!HistogramScores)|tensormaps?(?![a-z])|"
-               r"(?<![A-Za-z])(?:[Mm]emset|MEMSET)(?![a-z])|(?:intra|inter)node::\w*notify")
+               r"(?<![A-Za-z])(?:cu)?(?:[Mm]emset|MEMSET)(?![a-z])|moe_align_block_size|zero_mem(?:ory)?(?![a-z])|(?:intra|inter)node::\w*notify")
 # A cast to a low-precision type with scales: quantization (DeepSeek per_token_cast_to_fp8,
 # vLLM scaled_fp8_quant, cast_back = dequantize).
 QUANT_CAST = (r"cast_to_(?:fp8|fp4|nvfp4|mxfp\d|int8|int4)|(?:^|_|::)to_fp8|"
@@ -736,6 +836,8 @@ UNIT_RULES: list[Rule] = [
       "tensor_core",
       "xmma type block whose MMA input is a Tensor Core type (f16/bf16/tf32/i8/fp8); CUDA-core "
       "variants carry _ffma/_simt (likely when the name is truncated before the MMA token)"),
+    R("unit.xmma_mma_types_cut", XMMA_TYPES_CUT, xmma_cut_unit,
+      "xmma type block cut by a table after its MMA input token, which is a Tensor Core type"),
     R("unit.tc_family", r"nvjet_|fmha|fused_multihead_attention|(?<![a-z])flash(?:_fwd|_bwd|::|_attn)|"
       r"FlashAttention|_sdpa_|_gemm_mha|mha_v2|bmm_\w+_sm1\d\d|qk_int8_sv|flex_attention|"
       r"BlockScaled\w*Gemm|(?:Batch|Single)PrefillWith|nvfuser_matmul_f\d|" + TRITON_LOW_BIT_MATMUL + "|"
@@ -745,8 +847,7 @@ UNIT_RULES: list[Rule] = [
       "dequantizing GEMMs, nvFuser's matmul scheduler, triton_kernels matmul_ogs on 16/8-bit "
       "operands, whose tl.dot lowers to MMA on every NVIDIA GPU Triton supports)"),
     # 3. Other known CUDA-core families that compute.
-    R("unit.cudnn_simt_conv", r"[wd]grad_alg\d|dgrad_engine|dgrad2d|convolve_|fusedConvolution|"
-      r"[Ww]inograd|_wngd_|fft(?:[123]d)?[_<]|first_layer_fwd|" + CUFFT + r"|[Ii]m2d?2?[Cc]ol|conv2d_grouped_direct|depthwise|flip_filter",
+    R("unit.cudnn_simt_conv", SIMT_CONV,
       "cuda_core",
       "hand-written cuDNN/TensorRT convolution helpers (direct, Winograd, FFT, im2col, depthwise) "
       "use FFMA, not MMA"),
@@ -767,12 +868,18 @@ UNIT_RULES: list[Rule] = [
     R("unit.box_plugins", BOX_PLUGINS, "cuda_core",
       "detection plugins (box decoding, anchors, NMS, RoIAlign, proposals) compare, sort and "
       "index: no MMA (a plugin of unknown kind stays unknown)"),
-    R("unit.compiler_offload", r"\$_omp_fn\$|__omp_offloading_", "cuda_core",
-      "a compiler-generated OpenMP target region: compilers lower loops to plain arithmetic, "
-      "never to MMA instructions (matrix products go to cuBLAS, with names of their own)"),
+    R("unit.compiler_offload", r"\$_omp_fn\$|__omp_offloading_|^[a-z_]\w*_\d+_gpu(?:__red)?$", "cuda_core",
+      "a compiler-generated OpenMP target region, or an OpenACC compute region as NVHPC/PGI names "
+      "it ('<routine>_<line>_gpu'): compilers lower loops to plain arithmetic, never to MMA "
+      "instructions (matrix products go to cuBLAS, with names of their own)"),
+    R("unit.kokkos", r"^Kokkos::", "cuda_core",
+      "a Kokkos kernel: a ParallelFor/Reduce/Scan body is a lambda or functor that the compiler "
+      "lowers to plain arithmetic (Kokkos has no MMA API; its BLAS calls cuBLAS), or one of "
+      "Kokkos's runtime kernels (locks, deep copies)"),
     R("unit.cublas_simt", r"gemv|cublasGemv|gemmSN|gemmk1|gemmSmallN|scal_kernel|splitKreduce|magma_\w*gemm|"
-      r"(?<![A-Za-z_])dot_kernel<",
-      "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers are SIMT kernels"),
+      r"(?<![A-Za-z_])dot_kernel<|(?<![A-Za-z])(?:csr|coo|bsr)mv_|[Ss]p[Mm][Vv](?![a-z])",
+      "cuda_core", "cuBLAS matrix-vector, small-N/k=1 GEMM and split-K helpers, and cuSPARSE's sparse "
+      "matrix-vector products (csrmv, SpMV: memory-bound gathers) are SIMT kernels"),
 ]
 # Unit rules tried last, after unit.non_mma_op (whose op-class reason is more specific).
 UNIT_FALLBACK_RULES: list[Rule] = [
@@ -797,7 +904,7 @@ NON_MMA_OPS = frozenset({"reformat", "permutation", "pointwise", "normalization"
 PRECISION_RULES: list[Rule] = [
     R("prec.offsets", r"compute\w*Offsets|(?i:compute_\w*pointers)", "none",
       "offset tables for implicit GEMM, pointer arrays for batched GEMM: index math"),
-    R("prec.cub_index", r"cub::Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
+    R("prec.cub_index", r"cub::(?:\w+::)*Device\w*(?:Sort|Scan|Compact|Select|Histogram)", "none",
       "CUB device-wide sort/scan/compact: index work"),
     R("prec.nccl", r"nccl", nccl_type,
       "NCCL names end in the element type; Broadcast/AllGather/SendRecv are built once as int8_t "
@@ -818,6 +925,9 @@ PRECISION_RULES: list[Rule] = [
       "d = FP64, c = complex FP32)"),
     R("prec.xmma_types", XMMA_TYPES, xmma_math_type,
       "xmma/cask type block: the third token is the math (MMA input) type"),
+    R("prec.xmma_types_cut", XMMA_TYPES_CUT, xmma_cut_math_type,
+      "xmma type block cut by a table after its third token, the math (MMA input) type "
+      "('tf32f32_tf32f3...' = TF32; 'f16f16_f3...' could be an accumulator and is not read)"),
     R("prec.hmma_first_layer", rf"_(?P<dt>{_T}){_T}{_T}_", first_group_dtype,
       "first-layer hmma kernel '<in><filter><acc>' block: the input type"),
     R("prec.cutlass3x", rf"cutlass3x_\w*?(?:_|[a-z]?\d+x\d+x\d+)(?P<math>tf32|bf16|f16)?(?:gemm|fprop|dgrad|wgrad)_"
@@ -915,6 +1025,12 @@ PRECISION_RULES: list[Rule] = [
       "ATen random kernels: '<dist>_and_transform<scalar_t, accscalar_t>' names the output type "
       "first (the leading float of distribution_elementwise_grid_stride_kernel is the accumulator; "
       "a lightly demangled name spells it after '::')"),
+    R("prec.fuser_pointwise", r"nvfuser_pointwise_f\d", fuser_pointwise_types,
+      "nvFuser pointwise kernel: the element types of its Tensor arguments (two float types = a "
+      "fused conversion, mixed)"),
+    R("prec.simt_accumulate", SIMT_CONV, simt_accumulate,
+      "CUDA-core convolution templated on 16-bit data and a float compute type: FP32 math on "
+      "converted operands (mixed)"),
     R("prec.template", r"[<(]|(?<=::)(?:c10::|(?:Half|BFloat16|Float8_e4m3fn|Float8_e5m2)(?!\w))",
       template_first_float,
       "first float type among the template/lambda arguments (float, __half, c10::Half, double...)"),
@@ -928,11 +1044,13 @@ OP_RULES: list[Rule] = [
       "dispatch/combine between GPUs)"),
     R("op.inductor_kind", r"^triton_(?P<k>poi|red|per)_", inductor_kind,
       "Inductor Triton kernel named by kind (poi/red/per): its fused-op list ('convolution', "
-      "'addmm', 'transpose', 'cat', 'flash_attention') names the ops whose index math or epilogue "
-      "it fused, never a conv/GEMM/attention in Triton"),
+      "'addmm', 'transpose', 'flash_attention') names the ops whose index math or epilogue it "
+      "fused, never a conv/GEMM/attention in Triton; a poi list of indexing ops only (cat, "
+      "stack, constant_pad_nd) is a concatenation or pad; a reduction's norm, mean_pow or "
+      "abs-max-clamp-cast ops make it normalization statistics or a quantize"),
     R("op.eigen", r"EigenMetaKernel<|Eigen::TensorEvaluator<", eigen_op,
       "Eigen expression kernel: its expression tree names the work"),
-    R("op.memset_kernel", r"(?i)(?<![a-z])memset(?![a-z])", "memset",
+    R("op.memset_kernel", r"(?i)(?<![a-z])(?:cu)?memset(?![a-z])|zero_mem(?:ory)?(?![a-z])", "memset",
       "an SM kernel that only sets memory (a memset done by a kernel)"),
     R("op.splitk_reduce", r"splitkv_combine|splitK_?[Rr]educe|ReduceSplitK|reduce_wgrad",
       "reduction", "split-K / split-KV partial results summed after the main kernel"),
@@ -966,7 +1084,7 @@ OP_RULES: list[Rule] = [
       "pooling kernel (a morphological dilate/erode is the max/min over a window: a stride-1 pooling)"),
     R("op.normalization", r"(?i)layer_?norm|batch_?norm|group_?norm|instance_?norm|rms_?norm|"
       r"(?:^|_|::)bn_(?:fw|bw)|GammaBeta|norm_kernel|rsqrt\w*(?:mean|norm)|mean\w*rsqrt|"
-      r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments|Compute(?:Backward)?FusedParams|"
+      r"(?:mean|var)\w*pow\w*rsqrt|[Mm]oments|RowwiseMoment|Compute(?:Backward)?FusedParams|"
       r"ComputeInternalGradients", "normalization",
       "normalization (batch/layer/group/RMS norm; Welford moments are its statistics)"),
     R("op.quantize", r"(?i)quantiz|dequant|_to_float|float_to_|fp8rowwise|qdq|(?<![a-z])quant(?![a-z])",
@@ -977,15 +1095,16 @@ OP_RULES: list[Rule] = [
     R("op.resize", r"(?i)resize|upsample|interpolat|nearest_?neighbo|bilinear|bicubic|pyr_?(?:down|up)|"
       r"warp_?(?:affine|perspective)|imgproc::warp<", "resize",
       "resize/upsample kernel (nearest-neighbour, bilinear, bicubic sampling)"),
-    R("op.cub_reduce", r"cub::Device\w*Reduce|cub::(?:Sum|Max|Min)(?![A-Za-z])", "reduction",
+    R("op.cub_reduce", r"cub::(?:\w+::)*Device\w*Reduce|cub::(?:Sum|Max|Min)(?![A-Za-z])", "reduction",
       "CUB device-wide (segmented) reduction, or a kernel given a CUB reduction operator"),
     R("op.moe_finalize", r"(?i)moe\w*::(?:\w+::)*finalize|finalize\w*moe|moe_?finalize", "reduction",
       "MoE finalize: the routing-weighted sum of each token's expert outputs"),
-    R("op.index_helper", r"(?i)cub::(?:Device|\w*Sort)|bounds_check|linearize_index|bucketize|offsets_range|"
-      r"compute_cuda_kernel|ClassNLLCriterion|_loss|(?-i:" + BOOKKEEPING + ")", "other",
+    R("op.index_helper", r"(?i)cub::(?:\w+::)*(?:Device|\w*Sort)|bounds_check|linearize_index|bucketize|offsets_range|"
+      r"compute_cuda_kernel|ClassNLLCriterion|_loss|sort_?(?:post|pre)pro|(?<![a-z])fill_(?:reverse_)?ind(?:ex|ic|i$)|(?-i:" + BOOKKEEPING + ")", "other",
       "index/sort/scan helpers, bookkeeping (counts, histograms, TMA descriptors, buffer checks) "
       "and loss kernels: no op class of their own"),
-    R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel|"
+    R("op.select", r"(?i)topk|argmax|argmin|bitonicSort|radixSort|sort_kernel|[a-z0-9]Select(?:Min|Max)|"
+      r"(?:block|warp)_?select|"
       r"(?-i:(?<![A-Za-z])sort(?=[A-Z_\d]|$)|(?<=[a-z])Sort(?=[A-Z_\d<(]|$))", "reduction",
       "top-k/argmax/sort: a selection reduction (before gather: gatherTopK is a top-k)"),
     R("op.rope", r"(?i)rotary|(?<![a-z])m?rope(?![a-z])", "pointwise",
@@ -999,25 +1118,28 @@ OP_RULES: list[Rule] = [
       r"implicit_gemm|flip_filter|linear(?:Row|Column)Filter|(?-i:[Gg]aussian_?[Bb]lur|[Ss]obel|[Ss]charr)",
       "convolution", "convolution kernel (fprop/dgrad/wgrad, implicit GEMM, cuDNN, Winograd, FFT "
       "and its filter flip)"),
-    R("op.gemm", r"(?i)gemm|gemv|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec|"
+    R("op.gemm", r"(?i)gemm|gemv|(?-i:[Mm]atrix_?[Mm]ul(?:tiply)?(?![a-z]))|(?<![a-z])(?:csr|coo|bsr)mv_|spmv(?![a-z])|nvjet|bmm_|matmul|_mm_|TiledMMA|marlin|mul_mat(?!_vec_q)|mul_mat_vec|"
       r"(?<![a-z])fused_moe_kernel", "gemm",
-      "matrix multiply (GEMM/GEMV; Marlin is a dequantizing GEMM; vLLM/SGLang's Triton "
+      "matrix multiply (GEMM/GEMV, sparse SpMV; Marlin is a dequantizing GEMM; vLLM/SGLang's Triton "
       "fused_moe_kernel is the grouped expert GEMM)"),
-    R("op.reduction", r"(?i)reduce|reduction|sum_kernel|norm_kernel|cumsum|cumprod|tensor_kernel_scan|scan_(?:innermost|outer)_dim|(?-i:(?:^|::)_?sum(?:_|$))",
+    R("op.reduction", r"(?i)reduce|reduction|SegmentOps|sum_kernel|norm_kernel|cumsum|cumprod|tensor_kernel_scan|scan_(?:innermost|outer)_dim|(?-i:(?:^|::)_?sum(?:_|$))",
       "reduction", "reduction kernel (one named for a sum: sum_rows)"),
     R("op.cupy", CUPY_NAME.pattern, cupy_op,
       "CuPy kernel named by its ufunc: copy = a layout/type copy, NumPy reductions = reduction, "
       "other ufuncs elementwise"),
-    R("op.window_stencil", r"window_iterator", "other",
+    R("op.window_stencil", r"window_iterator", window_cannot_tell,
       "a functor applied over a 2-D window (thrust window_iterator): a stencil, not elementwise; "
-      "no op class of its own unless its name says (dilate/erode, pyrDown, a filter)"),
+      "what it computes (a filter, a resampling, a blend) is the functor's, which the name does "
+      "not say unless it names dilate/erode, pyrDown or a filter"),
     R("op.torchscript_fused", r"^fused_[a-z_]+$", torchscript_fused,
       "TorchScript fusion group named by its ops: only elementwise ops = pointwise"),
     R("op.pointwise", r"(?i)elementwise|eltwise|pointwise|activation|relu|gelu|silu|sigmoid|tanh|"
-      r"dropout|fill|(?<![a-z])tri[lu](?![a-z])|(?<![a-z])(?:true_)?divide(?![a-z])|op_tensor_kernel|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
+      r"dropout|fill|act_and_mul|[Rr]andom_?[Gg]enerator|(?<![A-Za-z])distribution(?![a-z])|philox|"
+      r"cub::(?:\w+::)*transform_kernel|(?<![a-z])tri[lu](?![a-z])|(?<![a-z])(?:true_)?divide(?![a-z])|op_tensor_kernel|swiglu|geglu|(?<![a-z])glu(?![a-z])|(?-i:Functor)|adam|scal_kernel|epilogue|op_generic_tensor|triton_poi_|clamp|"
       r"(?<![A-Za-z])[Bb]ias(?:_?add)?_?(?:NCHW|NHWC)?_?[Kk]ernel|scale\w*Tensor|"
       r"(?<![A-Za-z])(?:Add|Sub|Mul|Div)Tensor", "pointwise",
-      "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers)"),
+      "elementwise kernel (ATen TensorIterator, TensorRT eltwise/pointwise, activations, optimizers, "
+      "random-number fills)"),
 ]
 
 # --------------------------------------------------------------------------- vocabulary
